@@ -1,0 +1,129 @@
+// A bare node-datachannel peer in its own process: the smallest thing that
+// moves a file over an ordered "share" data channel. The foundation test uses
+// it to prove the native module works; the benchmark uses it as the raw
+// ceiling kad is measured against. Signaling goes through the parent's IPC.
+//
+//   fork("bench/raw-peer.mjs", ["send", FILE]) / fork(..., ["receive", FILE])
+//   parent relays {kind:"description"|"candidate"} messages between the two;
+//   each child ends with {kind:"result", bytes, sha256, ms} and exits 0.
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import nodeDataChannel from "node-datachannel";
+
+const CHUNK_BYTES = 64 * 1024;
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+const LOW_WATER_BYTES = 1024 * 1024;
+
+const [role, file] = process.argv.slice(2);
+const peer = new nodeDataChannel.PeerConnection(role, {
+  iceServers: [],
+  bindAddress: process.env.KAD_BIND ?? "127.0.0.1",
+});
+const pendingCandidates = [];
+let remoteDescriptionSet = false;
+let channel;
+const startedAt = performance.now();
+
+function report(message) {
+  process.send?.(message);
+}
+
+function fail(error) {
+  report({ kind: "error", message: String(error?.stack ?? error) });
+  shutdown(1);
+}
+
+function shutdown(code) {
+  try {
+    channel?.close();
+    peer.close();
+  } finally {
+    nodeDataChannel.cleanup();
+    process.exitCode = code;
+    process.disconnect?.();
+  }
+}
+
+function guarded(callback) {
+  return (...args) => {
+    try {
+      callback(...args);
+    } catch (error) {
+      fail(error);
+    }
+  };
+}
+
+peer.onLocalDescription(guarded((sdp, type) => report({ kind: "description", sdp, type })));
+peer.onLocalCandidate(guarded((candidate, mid) => report({ kind: "candidate", candidate, mid })));
+
+process.on(
+  "message",
+  guarded((message) => {
+    if (message.kind === "description") {
+      peer.setRemoteDescription(message.sdp, message.type);
+      remoteDescriptionSet = true;
+      for (const c of pendingCandidates.splice(0)) peer.addRemoteCandidate(c.candidate, c.mid);
+    } else if (message.kind === "candidate") {
+      if (remoteDescriptionSet) peer.addRemoteCandidate(message.candidate, message.mid);
+      else pendingCandidates.push(message);
+    }
+  }),
+);
+
+function finish(bytes, hash) {
+  report({ kind: "result", bytes, sha256: hash.digest("hex"), ms: performance.now() - startedAt });
+  shutdown(0);
+}
+
+if (role === "send") {
+  channel = peer.createDataChannel("share");
+  channel.onOpen(guarded(() => sendFile(channel)));
+} else {
+  peer.onDataChannel(guarded((incoming) => receiveFile(incoming)));
+}
+
+async function sendFile(dc) {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  dc.setBufferedAmountLowThreshold(LOW_WATER_BYTES);
+  let drained = () => {};
+  dc.onBufferedAmountLow(() => drained());
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      dc.sendMessageBinary(chunk);
+      if (dc.bufferedAmount() > HIGH_WATER_BYTES) {
+        await new Promise((resolve) => {
+          drained = resolve;
+        });
+      }
+    }
+    dc.sendMessage("end");
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  // The receiver closes the channel once it holds everything.
+  dc.onClosed(guarded(() => finish(bytes, hash)));
+}
+
+function receiveFile(dc) {
+  channel = dc;
+  const hash = createHash("sha256");
+  const out = createWriteStream(file);
+  let bytes = 0;
+  dc.onMessage(
+    guarded((message) => {
+      if (typeof message === "string") {
+        out.end(() => finish(bytes, hash));
+        return;
+      }
+      const chunk = Buffer.from(message);
+      hash.update(chunk);
+      bytes += chunk.length;
+      out.write(chunk);
+    }),
+  );
+}

@@ -1,0 +1,58 @@
+import { Command, CommanderError } from "commander";
+import { version } from "../../package.json";
+import { EXIT, isKadError } from "../util/errors.js";
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    success (the sender exits 0 only once the receiver confirmed every byte)
+  1    other failure
+  2    usage error
+  3    server or peer unreachable, or the peer left
+  4    integrity failure (size or SHA-256 mismatch)
+  5    timeout
+  130  interrupted (Ctrl-C)`;
+
+export function buildProgram(): Command {
+  const program = new Command("kad")
+    .description("Send files straight from one machine to another over WebRTC, with a short code.")
+    .version(version, "-V, --version", "print the version and exit")
+    .helpOption("-h, --help", "show help")
+    .showHelpAfterError("(run kad --help for usage)")
+    .addHelpText("after", EXIT_CODES_HELP)
+    .exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    return reportFailure(error);
+  }
+}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end here too, with exit code 0.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (isKadError(error)) {
+    process.stderr.write(`kad: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+    return error.exitCode;
+  }
+  const stack = error instanceof Error ? error.stack : String(error);
+  process.stderr.write(`kad: unexpected error, please report it:\n${stack}\n`);
+  return EXIT.failure;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = reportFailure(error);
+  },
+);

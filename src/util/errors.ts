@@ -1,0 +1,73 @@
+/**
+ * One error type for everything a user can meet. The message is what the user
+ * reads; the hint says what to do; only the CLI entry turns `exitCode` into a
+ * process exit.
+ */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  unreachable: 3,
+  integrity: 4,
+  timeout: 5,
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export type ErrorCode =
+  | "USAGE"
+  | "NOT_FOUND"
+  | "UNREADABLE"
+  | "EXISTS"
+  | "SERVER_UNREACHABLE"
+  | "ROOM_NOT_FOUND"
+  | "ROOM_EXISTS"
+  | "CREDENTIALS"
+  | "PEER_UNREACHABLE"
+  | "PEER_LEFT"
+  | "PROTOCOL"
+  | "INTEGRITY"
+  | "DISK"
+  | "TIMEOUT"
+  | "INTERRUPTED"
+  | "INTERNAL";
+
+const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
+  USAGE: EXIT.usage,
+  NOT_FOUND: EXIT.failure,
+  UNREADABLE: EXIT.failure,
+  EXISTS: EXIT.failure,
+  SERVER_UNREACHABLE: EXIT.unreachable,
+  ROOM_NOT_FOUND: EXIT.unreachable,
+  ROOM_EXISTS: EXIT.failure,
+  CREDENTIALS: EXIT.failure,
+  PEER_UNREACHABLE: EXIT.unreachable,
+  PEER_LEFT: EXIT.unreachable,
+  PROTOCOL: EXIT.failure,
+  INTEGRITY: EXIT.integrity,
+  DISK: EXIT.failure,
+  TIMEOUT: EXIT.timeout,
+  INTERRUPTED: EXIT.interrupted,
+  INTERNAL: EXIT.failure,
+};
+
+export class KadError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "KadError";
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  get exitCode(): ExitCode {
+    return EXIT_BY_CODE[this.code];
+  }
+}
+
+export function isKadError(error: unknown): error is KadError {
+  return error instanceof KadError;
+}
