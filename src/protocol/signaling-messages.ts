@@ -1,0 +1,98 @@
+/**
+ * Every message of the kamelladjutant coordinator API and signaling WebSocket
+ * (browser-protocol.md sections 1-3), as types plus validators. Data from the
+ * network is `unknown` until one of these narrows it.
+ */
+import { z } from "zod";
+import {
+  MAX_CANDIDATE_BYTES,
+  MAX_CANDIDATES,
+  MAX_ID_LENGTH,
+  MAX_PASSWORD_LENGTH,
+  MAX_SDP_BYTES,
+  MAX_USERNAME_LENGTH,
+  ROOM_NAME_PATTERN,
+} from "./limits.js";
+
+export const SIGNALING_SUBPROTOCOL = "signaling";
+
+// ---- Coordinator HTTP API ------------------------------------------------
+
+export const roomNameSchema = z.string().regex(ROOM_NAME_PATTERN);
+
+/** POST /rooms body. Field checks that map to statuses live in the server. */
+export interface CreateRoomRequest {
+  username: string;
+  roomname: string;
+  password?: string;
+}
+
+/** GET /rooms/:name 200 body. (POST /rooms 201 body is a bare JSON string URI.) */
+export const roomInfoSchema = z.object({
+  webSocketUri: z.string().max(2048),
+  hasPassword: z.boolean(),
+});
+export type RoomInfo = z.infer<typeof roomInfoSchema>;
+
+// ---- Signaling: connect --------------------------------------------------
+
+export const connectPayloadSchema = z.object({
+  username: z.string().min(1).max(MAX_USERNAME_LENGTH),
+  roomname: z.string().max(64),
+  password: z.string().max(MAX_PASSWORD_LENGTH).optional().nullable(),
+});
+export type ConnectPayload = z.infer<typeof connectPayloadSchema>;
+
+export const CONNECT_ERRORS = [
+  "notfound",
+  "USERNAME_CONFLICT",
+  "CREDENTIALS",
+  "INTERNAL_ERROR",
+] as const;
+export type ConnectError = (typeof CONNECT_ERRORS)[number];
+
+export const connectReplySchema = z.object({ err: z.string().max(64).nullable() });
+export interface ConnectReply {
+  err: ConnectError | null;
+}
+
+// ---- Signaling: users ----------------------------------------------------
+
+export const memberSchema = z.object({
+  id: z.string().min(1).max(MAX_ID_LENGTH),
+  name: z.string().max(MAX_USERNAME_LENGTH),
+});
+export type Member = z.infer<typeof memberSchema>;
+export const memberListSchema = z.array(memberSchema).max(1024);
+
+// ---- Signaling: the initiate chain (section 3) --------------------------
+
+export const sessionDescriptionSchema = z.object({
+  type: z.enum(["offer", "answer"]),
+  sdp: z.string().max(MAX_SDP_BYTES),
+});
+export type SessionDescription = z.infer<typeof sessionDescriptionSchema>;
+
+export const offerSchema = sessionDescriptionSchema.extend({ type: z.literal("offer") });
+export const answerSchema = sessionDescriptionSchema.extend({ type: z.literal("answer") });
+
+/** Step 1 (A to server, `id` = target) and step 2 (server to B, `id` = sender). */
+export const initiatePayloadSchema = z.object({
+  id: z.string().min(1).max(MAX_ID_LENGTH),
+  offerSDP: offerSchema,
+});
+export type InitiatePayload = z.infer<typeof initiatePayloadSchema>;
+
+/** RTCIceCandidateInit as JSON. */
+export const candidateSchema = z.object({
+  candidate: z.string().max(MAX_CANDIDATE_BYTES),
+  sdpMid: z.string().max(32).nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
+  usernameFragment: z.string().max(256).nullable().optional(),
+});
+export type Candidate = z.infer<typeof candidateSchema>;
+export const candidateListSchema = z.array(candidateSchema).max(MAX_CANDIDATES);
+
+/** kad's server answers an initiate to an unknown peer with this (extension). */
+export const NOT_FOUND_REPLY = { err: "notfound" } as const;
+export const errorReplySchema = z.object({ err: z.string().max(64) });
