@@ -1,0 +1,117 @@
+/**
+ * Everything that travels on the `share` data channels (browser-protocol.md
+ * sections 4 and 6): the original metadata and kad's negotiated extensions.
+ * This is the one place that documents them; the web page reuses it.
+ *
+ * Sender's channel (sender -> receiver)
+ *   1. metadata, text: {"name","size","type"}            original, always first
+ *        + "kad": {"v":1, "path"?, "stream"?}           kad only, ignored by a browser
+ *   2. file bytes, binary, any chunk size                original
+ *   3. {"kad":"eof","bytes":N,"sha256":HEX}              only after the receiver's hello
+ *   4. {"kad":"end","files":N,"bytes":N}                 only after the receiver's hello,
+ *                                                        after the last file's ack: session over
+ *
+ * Receiver's own channel (receiver -> sender; an original sender only logs it)
+ *   {"kad":"hello","v":1}             sent as soon as the channel opens: "I am kad"
+ *   {"kad":"written","bytes":N}       flow control: bytes safely written so far
+ *   {"kad":"ack","bytes":N,"sha256":HEX}   file verified and renamed into place
+ *   {"kad":"error","code":C,"message":M}   refused (either direction), then close
+ *
+ * Negotiation: a kad sender waits briefly for the hello before its metadata.
+ * Without one (an original browser) it sends only the original messages and
+ * takes the receiver's close after `size` bytes as completion. A kad receiver
+ * sees `kad` in the metadata; without it (an original browser sender) it sends
+ * no flow control and completes when it holds `size` bytes.
+ *
+ * Stream (size unknown, e.g. stdin): metadata `size` is -1 and `kad.stream` is
+ * true; sent only to a receiver that said hello. The eof message gives the length.
+ */
+import { z } from "zod";
+
+export const SHARE_CHANNEL_LABEL = "share";
+export const KAD_SHARE_VERSION = 1;
+
+/** Largest text message accepted on a share channel. */
+export const MAX_SHARE_TEXT_BYTES = 16 * 1024;
+export const MAX_FILE_NAME_LENGTH = 1024;
+export const MAX_RELATIVE_PATH_LENGTH = 4096;
+export const UNKNOWN_SIZE = -1;
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const kadMetadataSchema = z.object({
+  v: z.number().int().min(1),
+  path: z.string().min(1).max(MAX_RELATIVE_PATH_LENGTH).optional(),
+  stream: z.boolean().optional(),
+});
+
+export const metadataSchema = z.object({
+  name: z.string().min(1).max(MAX_FILE_NAME_LENGTH),
+  size: z.number().int().min(UNKNOWN_SIZE).max(Number.MAX_SAFE_INTEGER),
+  type: z.string().max(256).catch(""),
+  kad: kadMetadataSchema.optional(),
+});
+export type FileMetadata = z.infer<typeof metadataSchema>;
+
+export const SHARE_ERROR_CODES = [
+  "EXISTS",
+  "INTEGRITY",
+  "PROTOCOL",
+  "DISK",
+  "INTERRUPTED",
+  "UNSUPPORTED",
+] as const;
+export type ShareErrorCode = (typeof SHARE_ERROR_CODES)[number];
+
+const errorMessage = z.object({
+  kad: z.literal("error"),
+  code: z.enum(SHARE_ERROR_CODES).catch("PROTOCOL"),
+  message: z.string().max(512).catch(""),
+});
+
+export const senderExtensionSchema = z.discriminatedUnion("kad", [
+  z.object({ kad: z.literal("eof"), bytes: byteCount, sha256: sha256Hex }),
+  z.object({ kad: z.literal("end"), files: byteCount, bytes: byteCount }),
+  errorMessage,
+]);
+export type SenderExtension = z.infer<typeof senderExtensionSchema>;
+
+export const receiverExtensionSchema = z.discriminatedUnion("kad", [
+  z.object({ kad: z.literal("hello"), v: z.number().int().min(1) }),
+  z.object({ kad: z.literal("written"), bytes: byteCount }),
+  z.object({ kad: z.literal("ack"), bytes: byteCount, sha256: sha256Hex }),
+  errorMessage,
+]);
+export type ReceiverExtension = z.infer<typeof receiverExtensionSchema>;
+
+export type ShareParse<T> = { ok: true; message: T } | { ok: false; reason: string };
+
+function parseJsonText<T>(text: string, schema: z.ZodType<T>): ShareParse<T> {
+  if (text.length > MAX_SHARE_TEXT_BYTES) return { ok: false, reason: "message too large" };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "not JSON" };
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) return { ok: false, reason: "unexpected fields" };
+  return { ok: true, message: result.data };
+}
+
+export function parseMetadata(text: string): ShareParse<FileMetadata> {
+  return parseJsonText(text, metadataSchema);
+}
+
+export function parseSenderExtension(text: string): ShareParse<SenderExtension> {
+  return parseJsonText(text, senderExtensionSchema);
+}
+
+export function parseReceiverExtension(text: string): ShareParse<ReceiverExtension> {
+  return parseJsonText(text, receiverExtensionSchema);
+}
+
+export function encodeShareMessage(message: FileMetadata | SenderExtension | ReceiverExtension) {
+  return JSON.stringify(message);
+}

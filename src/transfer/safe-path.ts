@@ -1,0 +1,72 @@
+/**
+ * Turns a name or relative path from the network into safe path segments below
+ * the output directory. Pure: the caller joins the segments to its directory.
+ * Nothing absolute, no `.`/`..`, no drive letters, no control, zero-width or
+ * bidi characters, no characters Windows forbids, no reserved device names.
+ */
+import { KadError } from "../util/errors.js";
+
+export const MAX_SEGMENT_BYTES = 255;
+export const MAX_PATH_DEPTH = 32;
+export const FALLBACK_NAME = "file";
+
+/** C0/C1 controls, soft hyphen, zero-width characters, bidi overrides and isolates, BOM. */
+function isInvisible(char: string): boolean {
+  const code = char.codePointAt(0) ?? 0;
+  return (
+    code <= 0x1f ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0xad ||
+    (code >= 0x200b && code <= 0x200f) ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2060 && code <= 0x2069) ||
+    code === 0xfeff
+  );
+}
+
+const FORBIDDEN = /[<>:"|?*]/g;
+const DRIVE = /^[a-zA-Z]:$/;
+const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+
+const encoder = new TextEncoder();
+
+function truncateToBytes(segment: string): string {
+  if (encoder.encode(segment).length <= MAX_SEGMENT_BYTES) return segment;
+  const dot = segment.lastIndexOf(".");
+  const extension = dot > 0 && segment.length - dot <= 16 ? segment.slice(dot) : "";
+  let stem = Array.from(segment.slice(0, segment.length - extension.length));
+  while (stem.length > 0 && encoder.encode(stem.join("") + extension).length > MAX_SEGMENT_BYTES) {
+    stem = stem.slice(0, -1);
+  }
+  return stem.join("") + extension;
+}
+
+/** One segment made safe, or undefined when nothing usable is left. */
+export function sanitizeSegment(raw: string): string | undefined {
+  let segment = Array.from(raw.normalize("NFC"))
+    .filter((char) => !isInvisible(char))
+    .join("");
+  if (DRIVE.test(segment)) return undefined;
+  segment = segment
+    .replace(FORBIDDEN, "_")
+    .trim()
+    .replace(/[. ]+$/, "");
+  if (segment === "" || segment === "." || segment === "..") return undefined;
+  if (/^\.+$/.test(segment)) return undefined;
+  if (RESERVED.test(segment)) segment = `_${segment}`;
+  return truncateToBytes(segment);
+}
+
+/**
+ * Safe segments for a received file: the kad relative path when there is one,
+ * else the plain name. Throws PROTOCOL for paths deeper than MAX_PATH_DEPTH.
+ */
+export function safeRelativeSegments(name: string, relativePath?: string): string[] {
+  const raw = (relativePath ?? name).split(/[/\\]+/);
+  if (raw.length > MAX_PATH_DEPTH) {
+    throw new KadError("PROTOCOL", `the sender's path is deeper than ${MAX_PATH_DEPTH} levels`);
+  }
+  const segments = raw.map(sanitizeSegment).filter((s): s is string => s !== undefined);
+  if (segments.length === 0) return [sanitizeSegment(name) ?? FALLBACK_NAME];
+  return segments;
+}
