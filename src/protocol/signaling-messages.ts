@@ -96,3 +96,39 @@ export const candidateListSchema = z.array(candidateSchema).max(MAX_CANDIDATES);
 /** kad's server answers an initiate to an unknown peer with this (extension). */
 export const NOT_FOUND_REPLY = { err: "notfound" } as const;
 export const errorReplySchema = z.object({ err: z.string().max(64) });
+
+// ---- kad extensions (section 6): replies an original client ignores ------
+
+/**
+ * Extra `connect` refusals kad's server may send besides CONNECT_ERRORS.
+ * The server closes nothing on them; the client should give up or wait.
+ */
+export const KAD_CONNECT_ERRORS = [
+  /** Too many failed joins from this address or for this room; try later. */
+  "RATE_LIMITED",
+  /** The room holds its maximum number of members. */
+  "ROOM_FULL",
+  /** The connect payload was malformed (e.g. empty username). */
+  "INVALID_REQUEST",
+  /** This connection already joined a room (or is joining one). */
+  "ALREADY_JOINED",
+] as const;
+export type KadConnectError = (typeof KAD_CONNECT_ERRORS)[number];
+
+/**
+ * `{"err": ...}` payloads kad's server sends in place of a relayed reply, so
+ * a waiting peer learns at once why its initiate chain ended.
+ */
+export const RELAY_ERRORS = [
+  /** The target is not a member of your room. */
+  "notfound",
+  /** The other peer did not answer this step within the step timeout. */
+  "timeout",
+  /** The other peer disconnected while this step was pending. */
+  "peer-left",
+  /** The other peer has too many relay steps pending. */
+  "busy",
+  /** The request or the other peer's reply did not validate. */
+  "invalid",
+] as const;
+export type RelayError = (typeof RELAY_ERRORS)[number];

@@ -1,0 +1,135 @@
+/**
+ * The coordinator API (browser-protocol.md section 1):
+ *   POST /rooms        create a room; 201 with the WebSocket URI as a JSON string
+ *   GET  /rooms/:name  look one up; 200 {webSocketUri, hasPassword} or 404
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  MAX_PASSWORD_LENGTH,
+  MAX_USERNAME_LENGTH,
+  ROOM_NAME_PATTERN,
+} from "../../../src/protocol/limits.js";
+import type { RoomInfo } from "../../../src/protocol/signaling-messages.js";
+import { clientIp, retryAfterSeconds } from "../limits/guards.js";
+import type { ServerContext } from "../options.js";
+import { RoomLimitError } from "../store/memory-room-store.js";
+import { hashPassword, isEffectivePassword } from "../store/password.js";
+import { acceptsJson, readJsonBody } from "./request-body.js";
+import { HttpError, sendJson } from "./respond.js";
+
+interface ValidRoomRequest {
+  username: string;
+  roomname: string;
+  password: string | undefined;
+}
+
+const HOST_HEADER_PATTERN = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+export function validHostHeader(host: string | undefined): string | undefined {
+  return host && HOST_HEADER_PATTERN.test(host) ? host : undefined;
+}
+
+export function validateCreateRoom(body: unknown): ValidRoomRequest {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new HttpError(400, "body must be a JSON object");
+  }
+  const { username, roomname, password } = body as Record<string, unknown>;
+  if (typeof username !== "string" || username.trim().length === 0) {
+    throw new HttpError(400, "username must be a non-empty string");
+  }
+  if (username.length > MAX_USERNAME_LENGTH) {
+    throw new HttpError(400, `username must be at most ${MAX_USERNAME_LENGTH} characters`);
+  }
+  if (typeof roomname !== "string" || !ROOM_NAME_PATTERN.test(roomname)) {
+    throw new HttpError(400, "roomname must be 5-64 characters of a-z, A-Z, 0-9 and -");
+  }
+  if (password !== undefined && password !== null && typeof password !== "string") {
+    throw new HttpError(400, "password must be a string");
+  }
+  if (typeof password === "string" && password.length > MAX_PASSWORD_LENGTH) {
+    throw new HttpError(400, `password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  }
+  return { username, roomname, password: isEffectivePassword(password) ? password : undefined };
+}
+
+export async function createRoom(
+  context: ServerContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  if (!acceptsJson(request)) throw new HttpError(406, "this API only answers application/json");
+  const body = await readJsonBody(request, context.limits.maxBodyBytes);
+  const { roomname, password } = validateCreateRoom(body);
+  const ip = clientIp(request.socket.remoteAddress);
+  const creations = context.guards.roomCreationsByIp;
+  // Attempts count, not only successes: a 409 also tells whether a room exists.
+  if (!creations.tryTake(ip)) {
+    context.metrics.inc("kad_rate_limited_total", { limit: "room-creation" });
+    throw new HttpError(429, "too many rooms created from this address; try again later", {
+      "Retry-After": retryAfterSeconds(creations.retryAfterMs(ip)),
+    });
+  }
+  const passwordHash = password === undefined ? null : await hashPassword(password);
+  const webSocketUri = await context.picker.pickWebSocketUri({
+    roomname,
+    requestHost: validHostHeader(request.headers.host),
+  });
+  let created: boolean;
+  try {
+    const room = { name: roomname, passwordHash, webSocketUri, createdAt: context.clock.now() };
+    created = await context.store.createRoom(room, context.limits.roomTtlMs);
+  } catch (error) {
+    if (error instanceof RoomLimitError) throw new HttpError(503, error.message);
+    context.logger.error({ err: error }, "room store failed to create a room");
+    throw new HttpError(500, "room store unavailable");
+  }
+  if (!created) throw new HttpError(409, "a room with that name already exists");
+  context.metrics.inc("kad_rooms_created_total");
+  context.logger.info({ ip, protected: passwordHash !== null }, "room created");
+  sendJson(response, 201, webSocketUri);
+}
+
+export async function lookUpRoom(
+  context: ServerContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  encodedName: string,
+): Promise<void> {
+  if (!acceptsJson(request)) throw new HttpError(406, "this API only answers application/json");
+  const name = safeDecode(encodedName);
+  if (name === undefined || !ROOM_NAME_PATTERN.test(name)) {
+    throw new HttpError(400, "room name must be 5-64 characters of a-z, A-Z, 0-9 and -");
+  }
+  const ip = clientIp(request.socket.remoteAddress);
+  const failures = context.guards.failuresByIp;
+  if (failures.isOver(ip)) {
+    context.metrics.inc("kad_rate_limited_total", { limit: "failed-lookups" });
+    throw new HttpError(429, "too many unknown rooms asked for from this address; try later", {
+      "Retry-After": retryAfterSeconds(failures.retryAfterMs(ip)),
+    });
+  }
+  let room: Awaited<ReturnType<typeof context.store.getRoom>>;
+  try {
+    room = await context.store.getRoom(name);
+  } catch (error) {
+    context.logger.error({ err: error }, "room store failed to look a room up");
+    throw new HttpError(500, "room store unavailable");
+  }
+  if (!room) {
+    failures.hit(ip);
+    throw new HttpError(404, "no such room (it may have expired)");
+  }
+  const info: RoomInfo = {
+    webSocketUri: room.webSocketUri,
+    hasPassword: room.passwordHash !== null,
+  };
+  sendJson(response, 200, info);
+}
+
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Which signaling WebSocket URI POST /rooms hands out. With one instance it is
+ * this instance's own public URL; a scaled-out deployment can pick the
+ * least-loaded instance (or keep one shared URL behind a load balancer and
+ * rely on the bus). The URI is stored with the room, so GET /rooms/:name
+ * returns the same one.
+ */
+export interface PickContext {
+  roomname: string;
+  /** The validated Host header of the request, when it had one. */
+  requestHost: string | undefined;
+}
+
+export interface InstancePicker {
+  pickWebSocketUri(context: PickContext): Promise<string>;
+}
+
+/** Turns an http(s) base URL into the matching ws(s) URL. */
+export function toWebSocketUri(publicUrl: string): string {
+  const url = new URL(publicUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.search = "";
+  url.hash = "";
+  const text = url.toString();
+  // "ws://host/" and "ws://host" name the same endpoint; the original used the short form.
+  return url.pathname === "/" ? text.replace(/\/$/, "") : text;
+}
+
+/** This instance's own URL: from publicUrl if set, else from the request's Host. */
+export class OwnUrlPicker implements InstancePicker {
+  constructor(
+    private readonly publicUrl: string | undefined,
+    private readonly fallbackHost: () => string,
+  ) {}
+
+  async pickWebSocketUri({ requestHost }: PickContext): Promise<string> {
+    if (this.publicUrl) return toWebSocketUri(this.publicUrl);
+    return `ws://${requestHost ?? this.fallbackHost()}`;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * `connect`: joins an unjoined connection to a room (browser-protocol.md
+ * section 2) and answers `{"err": null}` or one of the refusals. Failed
+ * lookups count per IP, wrong passwords per IP and per room, so guessing
+ * codes or passwords stalls after a handful of tries.
+ */
+
+import { ROOM_NAME_PATTERN } from "../../../src/protocol/limits.js";
+import {
+  type ConnectError,
+  connectPayloadSchema,
+  type KadConnectError,
+} from "../../../src/protocol/signaling-messages.js";
+import type { Deliver } from "../bus/signaling-bus.js";
+import { every } from "../clock.js";
+import type { ServerContext } from "../options.js";
+import { verifyPassword } from "../store/password.js";
+import type { RoomRecord } from "../store/room-store.js";
+import { pushMemberLists } from "./members.js";
+import type { SignalingConnection } from "./signaling-connection.js";
+
+type ConnectOutcome = ConnectError | KadConnectError | null;
+
+export async function handleConnect(
+  context: ServerContext,
+  connection: SignalingConnection,
+  payload: unknown,
+  replyId: string | undefined,
+  deliver: Deliver,
+): Promise<void> {
+  if (connection.state !== "unjoined") {
+    connection.reply(replyId, { err: "ALREADY_JOINED" });
+    return;
+  }
+  connection.state = "joining";
+  let outcome: ConnectOutcome;
+  try {
+    outcome = await join(context, connection, payload, deliver);
+  } catch (error) {
+    context.logger.error({ err: error }, "room store failed during connect");
+    outcome = "INTERNAL_ERROR";
+  }
+  if (connection.isClosed()) return;
+  if (outcome !== null) {
+    connection.state = "unjoined";
+    context.metrics.inc("kad_connect_failures_total", { reply: outcome });
+    connection.reply(replyId, { err: outcome });
+    return;
+  }
+  connection.reply(replyId, { err: null });
+  context.metrics.inc("kad_members_joined");
+  const roomName = connection.room?.name as string;
+  await pushMemberLists(context, roomName, connection.peerId).catch((error: unknown) =>
+    context.logger.warn({ err: error }, "could not push the member list"),
+  );
+}
+
+async function join(
+  context: ServerContext,
+  connection: SignalingConnection,
+  payload: unknown,
+  deliver: Deliver,
+): Promise<ConnectOutcome> {
+  const { guards, store, limits } = context;
+  if (guards.failuresByIp.isOver(connection.ip)) return "RATE_LIMITED";
+  const parsed = connectPayloadSchema.safeParse(payload);
+  if (!parsed.success) return "INVALID_REQUEST";
+  const { username, roomname, password } = parsed.data;
+  const room = ROOM_NAME_PATTERN.test(roomname) ? await store.getRoom(roomname) : undefined;
+  if (!room) {
+    guards.failuresByIp.hit(connection.ip);
+    return "notfound";
+  }
+  const credentials = await checkPassword(context, connection.ip, room, password ?? "");
+  if (credentials !== null) return credentials;
+  if (connection.isClosed()) return null;
+
+  await context.bus.attach(connection.peerId, deliver);
+  const added = await store.addMember(
+    roomname,
+    { peerId: connection.peerId, username },
+    limits.maxMembersPerRoom,
+  );
+  if (!added.ok) {
+    await context.bus.detach(connection.peerId);
+    if (added.reason === "notfound") return "notfound";
+    return added.reason === "username-conflict" ? "USERNAME_CONFLICT" : "ROOM_FULL";
+  }
+  if (connection.isClosed()) {
+    // The socket went away while we were joining: undo, nobody saw it.
+    await store.removeMember(roomname, connection.peerId);
+    await context.bus.detach(connection.peerId);
+    return null;
+  }
+  connection.joined({ name: roomname, username }, () => keepRoomAlive(context, roomname));
+  await store.refreshRoom(roomname, limits.roomTtlMs);
+  return null;
+}
+
+async function checkPassword(
+  context: ServerContext,
+  ip: string,
+  room: RoomRecord,
+  password: string,
+): Promise<ConnectOutcome> {
+  if (room.passwordHash === null) return null;
+  const { failuresByIp, failuresByRoom } = context.guards;
+  if (failuresByRoom.isOver(room.name)) return "RATE_LIMITED";
+  if (await verifyPassword(password, room.passwordHash)) return null;
+  failuresByIp.hit(ip);
+  failuresByRoom.hit(room.name);
+  return "CREDENTIALS";
+}
+
+function keepRoomAlive(context: ServerContext, roomName: string): () => void {
+  return every(context.clock, context.limits.roomRefreshIntervalMs, () => {
+    context.store.refreshRoom(roomName, context.limits.roomTtlMs).catch((error: unknown) => {
+      context.logger.warn({ err: error }, "could not refresh a room's expiry");
+    });
+  });
+}

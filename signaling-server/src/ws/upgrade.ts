@@ -1,0 +1,80 @@
+/**
+ * WebSocket handshakes: only the `signaling` subprotocol, only allowed
+ * origins, and within the connection limits. Refusals are plain HTTP
+ * responses with a JSON `{"error"}` body, before any WebSocket exists.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import { SIGNALING_SUBPROTOCOL } from "../../../src/protocol/signaling-messages.js";
+import { isOriginAllowed } from "../http/cors.js";
+import { clientIp } from "../limits/guards.js";
+import type { ServerContext } from "../options.js";
+import type { ConnectionRegistry } from "./connection-registry.js";
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  403: "Forbidden",
+  429: "Too Many Requests",
+  503: "Service Unavailable",
+};
+
+export function createUpgradeHandler(
+  context: ServerContext,
+  registry: ConnectionRegistry,
+  isClosing: () => boolean,
+) {
+  const webSockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: context.limits.maxFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+    handleProtocols: (protocols) =>
+      protocols.has(SIGNALING_SUBPROTOCOL) ? SIGNALING_SUBPROTOCOL : false,
+  });
+
+  return (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on("error", () => socket.destroy());
+    const ip = clientIp(request.socket.remoteAddress);
+    const refuse = (status: number, reason: string, message: string) => {
+      context.metrics.inc("kad_connections_rejected_total", { reason });
+      refuseHandshake(socket, status, message);
+    };
+    if (isClosing()) {
+      refuse(503, "shutting-down", "server is shutting down");
+      return;
+    }
+    if (!isOriginAllowed(request.headers.origin, context.allowOrigins)) {
+      refuse(403, "origin", "origin not allowed");
+      return;
+    }
+    const offered = (request.headers["sec-websocket-protocol"] ?? "")
+      .split(",")
+      .map((p) => p.trim());
+    if (!offered.includes(SIGNALING_SUBPROTOCOL)) {
+      refuse(400, "subprotocol", `the WebSocket subprotocol must be "${SIGNALING_SUBPROTOCOL}"`);
+      return;
+    }
+    const refusal = registry.refusal(ip);
+    if (refusal === "server-full") {
+      refuse(503, refusal, "server is at its connection limit");
+      return;
+    }
+    if (refusal === "ip-limit") {
+      context.metrics.inc("kad_rate_limited_total", { limit: "connections-per-ip" });
+      refuse(429, refusal, "too many connections from this address");
+      return;
+    }
+    webSockets.handleUpgrade(request, socket, head, (webSocket) => registry.add(webSocket, ip));
+  };
+}
+
+function refuseHandshake(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\n` +
+      "Connection: close\r\n" +
+      "Content-Type: application/json; charset=utf-8\r\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
