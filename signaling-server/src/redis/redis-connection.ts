@@ -1,0 +1,146 @@
+/**
+ * Connections to Redis, standalone or Cluster, configured so that an outage
+ * shows up as fast, clear command failures (which the server turns into 503 /
+ * INTERNAL_ERROR) while the client keeps reconnecting in the background.
+ */
+import type { Cluster, Redis } from "ioredis";
+import { KadError } from "../../../src/util/errors.js";
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisNodeAddress {
+  host: string;
+  port: number;
+}
+
+export type RedisTarget =
+  | { kind: "standalone"; url: string }
+  | { kind: "cluster"; seeds: RedisNodeAddress[] };
+
+/** A command that gets no answer in this time fails instead of hanging a request. */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
+/** Reconnect back-off grows to this ceiling and keeps trying forever. */
+export const REDIS_MAX_RECONNECT_DELAY_MS = 1_000;
+/** How long startup waits for Redis before `kad serve` gives up. */
+export const REDIS_STARTUP_TIMEOUT_MS = 10_000;
+
+const MAX_SEEDS = 64;
+
+/** Parses `--redis`: a `redis://` or `rediss://` URL. */
+export function parseRedisUrl(text: string): RedisTarget {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw badRedisOption(`"${text}" is not a Redis URL`);
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw badRedisOption(`"${text}" is not a redis:// or rediss:// URL`);
+  }
+  return { kind: "standalone", url: text };
+}
+
+/** Parses `--redis-cluster`: comma-separated `host:port` seed nodes. */
+export function parseClusterSeeds(text: string): RedisTarget {
+  const parts = text
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+  if (parts.length === 0 || parts.length > MAX_SEEDS) {
+    throw badRedisOption(`expected 1 to ${MAX_SEEDS} comma-separated host:port seed nodes`);
+  }
+  const seeds = parts.map((part) => {
+    const match = /^(.+):(\d{1,5})$/.exec(part);
+    const port = Number(match?.[2]);
+    if (!match?.[1] || port < 1 || port > 65_535) {
+      throw badRedisOption(`"${part}" is not a host:port seed node`);
+    }
+    return { host: match[1].replace(/^\[(.*)\]$/, "$1"), port };
+  });
+  return { kind: "cluster", seeds };
+}
+
+function badRedisOption(message: string): KadError {
+  return new KadError("USAGE", message, {
+    hint: "e.g. --redis redis://127.0.0.1:6379 or --redis-cluster 10.0.0.1:7000,10.0.0.2:7000",
+  });
+}
+
+function reconnectDelay(attempt: number): number {
+  return Math.min(50 * 2 ** Math.min(attempt, 10), REDIS_MAX_RECONNECT_DELAY_MS);
+}
+
+/**
+ * Opens a client. `onError` receives connection errors (ioredis would print
+ * them otherwise); commands issued while Redis is down fail within
+ * REDIS_COMMAND_TIMEOUT_MS rather than queueing forever.
+ */
+export async function createRedisClient(
+  target: RedisTarget,
+  onError: (error: Error) => void,
+): Promise<RedisClient> {
+  const { Cluster, Redis } = await import("ioredis");
+  const common = {
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+  };
+  // Batches concurrent commands per node: many rooms, one round trip.
+  const enableAutoPipelining = true;
+  const client: RedisClient =
+    target.kind === "standalone"
+      ? new Redis(target.url, {
+          ...common,
+          enableAutoPipelining,
+          retryStrategy: reconnectDelay,
+          lazyConnect: true,
+        })
+      : new Cluster(target.seeds, {
+          redisOptions: common,
+          enableAutoPipelining,
+          clusterRetryStrategy: reconnectDelay,
+          lazyConnect: true,
+          slotsRefreshTimeout: REDIS_CONNECT_TIMEOUT_MS,
+        });
+  client.on("error", onError);
+  if (target.kind === "cluster") client.on("node error", onError);
+  return client;
+}
+
+/** Connects a lazily created client, failing with a clear error if Redis stays away. */
+export async function connectRedisClient(client: RedisClient, target: RedisTarget): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${REDIS_STARTUP_TIMEOUT_MS} ms`)),
+      REDIS_STARTUP_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([client.connect().then(() => client.ping()), timeout]);
+  } catch (error) {
+    client.disconnect();
+    throw new KadError("SERVER_UNREACHABLE", `cannot reach Redis at ${describeTarget(target)}`, {
+      hint: "check that Redis is running and the address is right",
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The target without credentials, for logs and error messages. */
+export function describeTarget(target: RedisTarget): string {
+  if (target.kind === "cluster") {
+    return `cluster ${target.seeds.map((seed) => `${seed.host}:${seed.port}`).join(",")}`;
+  }
+  try {
+    const url = new URL(target.url);
+    url.username = "";
+    url.password = "";
+    return url.toString();
+  } catch {
+    return "redis";
+  }
+}

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { InstanceRegistry } from "../../signaling-server/src/redis/instance-registry.js";
+import {
+  connectRedisClient,
+  createRedisClient,
+  parseClusterSeeds,
+  parseRedisUrl,
+  type RedisClient,
+} from "../../signaling-server/src/redis/redis-connection.js";
+import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+
+let server: RedisServer;
+let redis: RedisClient;
+const TTL_MS = 300;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  const target = parseRedisUrl(server.url);
+  redis = await createRedisClient(target, () => {});
+  await connectRedisClient(redis, target);
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.dispose();
+});
+beforeEach(async () => {
+  await redis.flushall();
+});
+
+describe("InstanceRegistry", () => {
+  it("hands out the least-loaded live instance and spreads a burst of rooms", async () => {
+    const registry = new InstanceRegistry(redis, 10_000);
+    expect(await registry.pickLeastLoaded()).toBeUndefined();
+    expect(await registry.heartbeat({ id: "a", url: "ws://a", connections: 5 })).toBe(false);
+    expect(await registry.heartbeat({ id: "a", url: "ws://a", connections: 5 })).toBe(true);
+    await registry.heartbeat({ id: "b", url: "ws://b", connections: 1 });
+    await registry.heartbeat({ id: "c", url: "ws://c", connections: 3 });
+    const picks = [];
+    for (let i = 0; i < 6; i++) picks.push((await registry.pickLeastLoaded())?.url);
+    // b: 1,2,3 then c joins at 3, then a at 5.
+    expect(picks.slice(0, 2)).toEqual(["ws://b", "ws://b"]);
+    expect(new Set(picks.slice(2, 4))).toEqual(new Set(["ws://b", "ws://c"]));
+    expect(picks).not.toContain("ws://a");
+  });
+
+  it("drops an instance that stops heart-beating, and reports it dead exactly once", async () => {
+    const registry = new InstanceRegistry(redis, TTL_MS);
+    await registry.heartbeat({ id: "dying", url: "ws://dying", connections: 0 });
+    await registry.heartbeat({ id: "alive", url: "ws://alive", connections: 50 });
+    expect((await registry.list()).map((r) => r.id).sort()).toEqual(["alive", "dying"]);
+    for (let i = 0; i < 4; i++) {
+      await sleep(TTL_MS / 3);
+      await registry.heartbeat({ id: "alive", url: "ws://alive", connections: 50 });
+    }
+    expect((await registry.pickLeastLoaded())?.id).toBe("alive");
+    const claims = await Promise.all([registry.claimDead(), registry.claimDead()]);
+    expect(claims.flat()).toEqual(["dying"]);
+    expect((await registry.list()).map((r) => r.id)).toEqual(["alive"]);
+  });
+
+  it("removes an instance at once when it deregisters", async () => {
+    const registry = new InstanceRegistry(redis, 10_000);
+    await registry.heartbeat({ id: "leaving", url: "ws://leaving", connections: 0 });
+    await registry.deregister("leaving");
+    expect(await registry.list()).toEqual([]);
+    expect(await registry.claimDead()).toEqual([]);
+  });
+});
+
+describe("Redis options", () => {
+  it.each([
+    ["redis://127.0.0.1:6379", "standalone"],
+    ["rediss://user:secret@redis.example:6380/2", "standalone"],
+  ])("accepts --redis %s", (text, kind) => {
+    expect(parseRedisUrl(text).kind).toBe(kind);
+  });
+
+  it.each(["127.0.0.1:6379", "http://x", "not a url"])("refuses --redis %s", (text) => {
+    expect(() => parseRedisUrl(text)).toThrow(/Redis URL|redis:\/\//);
+  });
+
+  it("parses --redis-cluster seed lists", () => {
+    expect(parseClusterSeeds("10.0.0.1:7000, [::1]:7001,")).toEqual({
+      kind: "cluster",
+      seeds: [
+        { host: "10.0.0.1", port: 7000 },
+        { host: "::1", port: 7001 },
+      ],
+    });
+  });
+
+  it.each(["", "host", "host:0", "host:70000", ":7000"])("refuses --redis-cluster %j", (text) => {
+    expect(() => parseClusterSeeds(text)).toThrow();
+  });
+});
