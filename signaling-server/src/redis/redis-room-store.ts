@@ -1,0 +1,236 @@
+/**
+ * RoomStore on Redis, shared by every signaling instance. Each operation is
+ * one command or one Lua script on the room's slot, so it is atomic across
+ * instances: of two concurrent creators of a name exactly one wins (the other
+ * gets 409), and a join checks the user name and the member limit in the same
+ * step that adds the member. Rooms and their member lists expire together
+ * through Redis TTLs.
+ */
+import { ROOM_TTL_MS } from "../../../src/protocol/limits.js";
+import type { AddMemberResult, RoomMember, RoomRecord, RoomStore } from "../store/room-store.js";
+import type { RedisClient } from "./redis-connection.js";
+import { instanceMembersKey, membershipEntry, roomKey, roomMembersKey } from "./redis-keys.js";
+import { defineScript, runScript } from "./redis-script.js";
+
+/** KEYS: room, members  ARGV: ttl, name, passwordHash, webSocketUri, createdAt */
+const CREATE_ROOM = defineScript(`
+if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
+redis.call("DEL", KEYS[2])
+redis.call("HSET", KEYS[1], "name", ARGV[2], "passwordHash", ARGV[3],
+  "webSocketUri", ARGV[4], "createdAt", ARGV[5], "seq", 0)
+redis.call("PEXPIRE", KEYS[1], ARGV[1])
+return 1
+`);
+
+/** KEYS: room, members  ARGV: ttl */
+const REFRESH_ROOM = defineScript(`
+if redis.call("PEXPIRE", KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call("PEXPIRE", KEYS[2], ARGV[1])
+return 1
+`);
+
+/**
+ * KEYS: room, members  ARGV: peerId, username, maxMembers
+ * Returns "ok", "notfound", "username-conflict" or "room-full".
+ */
+const ADD_MEMBER = defineScript(`
+local ttl = redis.call("PTTL", KEYS[1])
+if ttl < 0 then return "notfound" end
+local entries = redis.call("HVALS", KEYS[2])
+for _, entry in ipairs(entries) do
+  if string.sub(entry, string.find(entry, ":", 1, true) + 1) == ARGV[2] then
+    return "username-conflict"
+  end
+end
+if #entries >= tonumber(ARGV[3]) then return "room-full" end
+local seq = redis.call("HINCRBY", KEYS[1], "seq", 1)
+redis.call("HSET", KEYS[2], ARGV[1], seq .. ":" .. ARGV[2])
+redis.call("PEXPIRE", KEYS[2], ttl)
+return redis.call("HMGET", KEYS[1], "name", "passwordHash", "webSocketUri", "createdAt")
+`);
+
+/**
+ * Puts a room and members back after Redis lost them (a restart without
+ * persistence, a failover); what is still there is left alone.
+ * KEYS: room, members  ARGV: ttl, name, passwordHash, webSocketUri, createdAt,
+ * then peerId, username pairs. Returns how many members it added back.
+ */
+const RESTORE_ROOM = defineScript(`
+if redis.call("EXISTS", KEYS[1]) == 0 then
+  redis.call("HSET", KEYS[1], "name", ARGV[2], "passwordHash", ARGV[3],
+    "webSocketUri", ARGV[4], "createdAt", ARGV[5], "seq", 0)
+  redis.call("PEXPIRE", KEYS[1], ARGV[1])
+end
+local added = 0
+for i = 6, #ARGV, 2 do
+  if redis.call("HEXISTS", KEYS[2], ARGV[i]) == 0 then
+    local seq = redis.call("HINCRBY", KEYS[1], "seq", 1)
+    redis.call("HSET", KEYS[2], ARGV[i], seq .. ":" .. ARGV[i + 1])
+    added = added + 1
+  end
+end
+redis.call("PEXPIRE", KEYS[2], redis.call("PTTL", KEYS[1]))
+return added
+`);
+
+const ADD_MEMBER_RESULTS = new Set(["notfound", "username-conflict", "room-full"]);
+
+interface LocalRoom {
+  record: RoomRecord;
+  /** peerId -> username of the members joined through this instance. */
+  members: Map<string, string>;
+}
+
+export class RedisRoomStore implements RoomStore {
+  private readonly localRooms = new Map<string, LocalRoom>();
+  /** The TTL rooms were last given, reused when restoring them. */
+  private roomTtlMs = ROOM_TTL_MS;
+  /**
+   * @param instanceId members joined here are also indexed under this
+   *   instance, so that survivors can remove them if it dies.
+   */
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly instanceId: string,
+  ) {}
+
+  async createRoom(room: RoomRecord, ttlMs: number): Promise<boolean> {
+    this.roomTtlMs = ttlMs;
+    const created = await runScript(
+      this.redis,
+      CREATE_ROOM,
+      [roomKey(room.name), roomMembersKey(room.name)],
+      [ttlMs, room.name, room.passwordHash ?? "", room.webSocketUri, room.createdAt],
+    );
+    return created === 1;
+  }
+
+  async getRoom(name: string): Promise<RoomRecord | undefined> {
+    const fields = await this.redis.hgetall(roomKey(name));
+    return parseRoom(fields);
+  }
+
+  async refreshRoom(name: string, ttlMs: number): Promise<boolean> {
+    this.roomTtlMs = ttlMs;
+    const keys = [roomKey(name), roomMembersKey(name)];
+    return (await runScript(this.redis, REFRESH_ROOM, keys, [ttlMs])) === 1;
+  }
+
+  async addMember(name: string, member: RoomMember, maxMembers: number): Promise<AddMemberResult> {
+    // Indexed first: a member must never exist in Redis without a way to clean it up.
+    const entry = membershipEntry(name, member.peerId);
+    await this.redis.sadd(instanceMembersKey(this.instanceId), entry);
+    const result = await runScript(
+      this.redis,
+      ADD_MEMBER,
+      [roomKey(name), roomMembersKey(name)],
+      [member.peerId, member.username, maxMembers],
+    );
+    if (Array.isArray(result)) {
+      this.remember(name, result, member);
+      return { ok: true };
+    }
+    await this.redis.srem(instanceMembersKey(this.instanceId), entry);
+    if (typeof result === "string" && ADD_MEMBER_RESULTS.has(result)) {
+      return { ok: false, reason: result as "notfound" | "username-conflict" | "room-full" };
+    }
+    throw new Error(`unexpected reply from the join script: ${String(result)}`);
+  }
+
+  async removeMember(name: string, peerId: string): Promise<void> {
+    this.forget(name, peerId);
+    await this.redis.hdel(roomMembersKey(name), peerId);
+    await this.redis.srem(instanceMembersKey(this.instanceId), membershipEntry(name, peerId));
+  }
+
+  async listMembers(name: string): Promise<RoomMember[]> {
+    const entries = await this.redis.hgetall(roomMembersKey(name));
+    return parseMembers(entries);
+  }
+
+  /** Members joined through this instance. */
+  get localMemberCount(): number {
+    let count = 0;
+    for (const room of this.localRooms.values()) count += room.members.size;
+    return count;
+  }
+
+  /**
+   * Writes every room with a member on this instance back into Redis, with
+   * those members, where Redis no longer has them. Returns the rooms that
+   * got members back (their other members need a fresh member list).
+   */
+  async restoreLocalMembers(): Promise<string[]> {
+    const restored: string[] = [];
+    for (const [name, { record, members }] of this.localRooms) {
+      if (members.size === 0) continue;
+      const pairs = [...members].flat();
+      const entries = [...members.keys()].map((peerId) => membershipEntry(name, peerId));
+      await this.redis.sadd(instanceMembersKey(this.instanceId), ...entries);
+      const added = await runScript(
+        this.redis,
+        RESTORE_ROOM,
+        [roomKey(name), roomMembersKey(name)],
+        [
+          this.roomTtlMs,
+          name,
+          record.passwordHash ?? "",
+          record.webSocketUri,
+          record.createdAt,
+          ...pairs,
+        ],
+      );
+      if (typeof added === "number" && added > 0) restored.push(name);
+    }
+    return restored;
+  }
+
+  /** The connection belongs to the caller, who closes it. */
+  async close(): Promise<void> {
+    this.localRooms.clear();
+  }
+
+  private remember(name: string, fields: unknown[], member: RoomMember): void {
+    const [roomName, passwordHash, webSocketUri, createdAt] = fields.map((field) =>
+      typeof field === "string" ? field : undefined,
+    );
+    const record = parseRoom({ name: roomName, passwordHash, webSocketUri, createdAt });
+    if (!record) return;
+    const room = this.localRooms.get(name) ?? { record, members: new Map<string, string>() };
+    room.members.set(member.peerId, member.username);
+    this.localRooms.set(name, room);
+  }
+
+  private forget(name: string, peerId: string): void {
+    const room = this.localRooms.get(name);
+    if (!room) return;
+    room.members.delete(peerId);
+    if (room.members.size === 0) this.localRooms.delete(name);
+  }
+}
+
+function parseRoom(fields: Record<string, string | undefined>): RoomRecord | undefined {
+  const { name, passwordHash, webSocketUri, createdAt } = fields;
+  if (name === undefined || webSocketUri === undefined || createdAt === undefined) return undefined;
+  return {
+    name,
+    passwordHash: passwordHash ? passwordHash : null,
+    webSocketUri,
+    createdAt: Number(createdAt),
+  };
+}
+
+/** Join order is the sequence number each member got from its room. */
+export function parseMembers(entries: Record<string, string>): RoomMember[] {
+  const members: { seq: number; member: RoomMember }[] = [];
+  for (const [peerId, entry] of Object.entries(entries)) {
+    const colon = entry.indexOf(":");
+    if (colon <= 0) continue;
+    members.push({
+      seq: Number(entry.slice(0, colon)),
+      member: { peerId, username: entry.slice(colon + 1) },
+    });
+  }
+  members.sort((a, b) => a.seq - b.seq);
+  return members.map(({ member }) => member);
+}
