@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { version } from "../../package.json";
 import { EXIT, isKadError } from "../util/errors.js";
+import { serveCommand } from "./commands/serve.js";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run kad --help for usage)")
     .addHelpText("after", EXIT_CODES_HELP)
     .exitOverride();
+  program.addCommand(serveCommand());
   return program;
 }
 

@@ -1,0 +1,77 @@
+/**
+ * Runs the signaling server in the foreground until SIGINT or SIGTERM: JSON
+ * logs on stderr, one "listening" line (or --json event on stdout), and a
+ * clean shutdown (WebSockets closed with 1001, in-flight HTTP finished).
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { KadError } from "../../../src/util/errors.js";
+import { startSignalingServer } from "../start-server.js";
+import type { ServeConfig } from "./serve-options.js";
+
+/** The web page bundled next to the built server (dist/web), when it was built. */
+export function bundledWebRoot(): string | undefined {
+  const dir = fileURLToPath(new URL("./web/", import.meta.url));
+  return existsSync(dir) ? dir : undefined;
+}
+
+export async function runServer(config: ServeConfig): Promise<void> {
+  const { pino } = await import("pino");
+  const logger = pino(
+    { level: config.logLevel, base: { service: "kad-signaling" } },
+    pino.destination(2),
+  );
+  let server: Awaited<ReturnType<typeof startSignalingServer>>;
+  try {
+    server = await startSignalingServer({
+      host: config.host,
+      port: config.port,
+      publicUrl: config.publicUrl,
+      allowOrigins: config.allowOrigins,
+      webRoot: config.webRoot,
+      logger,
+    });
+  } catch (error) {
+    throw listenError(error, config);
+  }
+  const wsUrl = server.url.replace(/^http/, "ws");
+  if (config.json) {
+    const event = {
+      event: "listening",
+      url: server.url,
+      webSocketUrl: wsUrl,
+      publicUrl: config.publicUrl ?? null,
+    };
+    process.stdout.write(`${JSON.stringify(event)}\n`);
+  } else {
+    const shown = config.publicUrl ? ` (public URL ${config.publicUrl})` : "";
+    process.stderr.write(`kad serve: listening on ${server.url}${shown}; Ctrl-C stops\n`);
+  }
+  if (!config.webRoot) logger.warn("no web page to serve (build it with npm run build); API only");
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  logger.info({ signal }, "shutting down");
+  // A second signal means "now": skip the grace period.
+  const force = () => process.exit(130);
+  process.once("SIGINT", force);
+  process.once("SIGTERM", force);
+  await server.close();
+  logger.flush();
+}
+
+function listenError(error: unknown, config: ServeConfig): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE") {
+    return new KadError("USAGE", `port ${config.port} on ${config.host} is already in use`, {
+      hint: "pick another with --port, or --port 0 for any free one",
+    });
+  }
+  if (code === "EADDRNOTAVAIL" || code === "EACCES") {
+    return new KadError("USAGE", `cannot listen on ${config.host}:${config.port} (${code})`, {
+      hint: "check --host and --port",
+    });
+  }
+  return error;
+}
