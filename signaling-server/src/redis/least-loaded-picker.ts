@@ -1,0 +1,20 @@
+/** POST /rooms hands out the live instance with the fewest connections. */
+import type { InstancePicker } from "../instance-picker.js";
+import type { InstanceRegistry } from "./instance-registry.js";
+
+export class LeastLoadedPicker implements InstancePicker {
+  constructor(
+    private readonly registry: InstanceRegistry,
+    /** This instance's own URI once it listens; used while the pool is empty. */
+    private readonly ownUri: () => string | undefined,
+  ) {}
+
+  async pickWebSocketUri(): Promise<string> {
+    const instance = await this.registry.pickLeastLoaded();
+    if (instance) return instance.url;
+    // The pool is empty only right after Redis lost its data, before the next heartbeat.
+    const own = this.ownUri();
+    if (own) return own;
+    throw new Error("no signaling instance is registered yet");
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Everything one signaling instance needs to run as part of a pool sharing
+ * Redis: the room store, the cross-instance bus, the least-loaded picker, and
+ * the heartbeat that keeps this instance registered, cleans up after dead
+ * ones and puts this instance's state back when Redis lost it.
+ *
+ *   const scaleOut = await RedisScaleOut.connect({ target });
+ *   const server = await startSignalingServer({ ...scaleOut.serverOptions() });
+ *   await scaleOut.register({ webSocketUri, connections: () => ... });
+ *   ...
+ *   await server.close();  await scaleOut.close();
+ */
+import { randomBytes } from "node:crypto";
+import type { Logger } from "../observability/logger.js";
+import { silentLogger } from "../observability/logger.js";
+import { announceMembers, DeadInstanceReaper } from "./dead-instance-reaper.js";
+import { INSTANCE_HEARTBEAT_MS, INSTANCE_TTL_MS, InstanceRegistry } from "./instance-registry.js";
+import { LeastLoadedPicker } from "./least-loaded-picker.js";
+import {
+  connectRedisClient,
+  createRedisClient,
+  describeTarget,
+  type RedisClient,
+  type RedisTarget,
+} from "./redis-connection.js";
+import { instanceMembersKey } from "./redis-keys.js";
+import { RedisRoomStore } from "./redis-room-store.js";
+import { PEER_LOCATION_REFRESH_MS, RedisSignalingBus } from "./redis-signaling-bus.js";
+
+export interface ScaleOutOptions {
+  target: RedisTarget;
+  logger?: Logger;
+  /** Unique per process; default random. */
+  instanceId?: string;
+  /** Tests shorten these to see dead instances vanish quickly. */
+  heartbeatMs?: number;
+  instanceTtlMs?: number;
+}
+
+export interface InstanceSelf {
+  /** The ws(s):// URI clients reach this instance at. */
+  webSocketUri: string;
+  /** Open connections right now, the load the picker balances. */
+  connections: () => number;
+}
+
+export class RedisScaleOut {
+  readonly store: RedisRoomStore;
+  readonly bus: RedisSignalingBus;
+  readonly picker: LeastLoadedPicker;
+  private readonly registry: InstanceRegistry;
+  private readonly reaper: DeadInstanceReaper;
+  private readonly heartbeatMs: number;
+  private self: InstanceSelf | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastLocationRefresh = Date.now();
+  private beating: Promise<void> = Promise.resolve();
+  private redisHealthy = true;
+  private closed = false;
+
+  static async connect(options: ScaleOutOptions): Promise<RedisScaleOut> {
+    const logger = (options.logger ?? silentLogger).child({ component: "redis" });
+    const clients: RedisClient[] = [];
+    const onError = (error: Error) =>
+      logger.debug({ err: error.message }, "redis connection error");
+    try {
+      for (let i = 0; i < 2; i++) {
+        const client = await createRedisClient(options.target, onError);
+        clients.push(client);
+        await connectRedisClient(client, options.target);
+      }
+    } catch (error) {
+      for (const client of clients) client.disconnect();
+      throw error;
+    }
+    const [commands, subscriber] = clients as [RedisClient, RedisClient];
+    const scaleOut = new RedisScaleOut(commands, subscriber, options, logger);
+    await scaleOut.bus.start();
+    logger.info(
+      { redis: describeTarget(options.target), instance: scaleOut.instanceId },
+      "using Redis",
+    );
+    return scaleOut;
+  }
+
+  private constructor(
+    private readonly redis: RedisClient,
+    private readonly subscriber: RedisClient,
+    options: ScaleOutOptions,
+    private readonly logger: Logger,
+  ) {
+    this.instanceId = options.instanceId ?? randomBytes(8).toString("hex");
+    this.heartbeatMs = options.heartbeatMs ?? INSTANCE_HEARTBEAT_MS;
+    this.registry = new InstanceRegistry(redis, options.instanceTtlMs ?? INSTANCE_TTL_MS);
+    this.store = new RedisRoomStore(redis, this.instanceId);
+    this.bus = new RedisSignalingBus(redis, subscriber, this.instanceId, logger);
+    this.picker = new LeastLoadedPicker(this.registry, () => this.self?.webSocketUri);
+    this.reaper = new DeadInstanceReaper(redis, this.store, this.bus, logger);
+  }
+
+  readonly instanceId: string;
+
+  /** The parts startSignalingServer takes. */
+  serverOptions(): { store: RedisRoomStore; bus: RedisSignalingBus; picker: LeastLoadedPicker } {
+    return { store: this.store, bus: this.bus, picker: this.picker };
+  }
+
+  /** Joins the pool of instances POST /rooms hands out, and keeps heart-beating. */
+  async register(self: InstanceSelf): Promise<void> {
+    this.self = self;
+    await this.heartbeat();
+    this.schedule();
+  }
+
+  /** Live instances, for diagnostics and tests. */
+  listInstances() {
+    return this.registry.list();
+  }
+
+  /** Leaves the pool and removes whatever this instance still has in Redis. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.beating;
+    try {
+      await this.registry.deregister(this.instanceId);
+      await this.reaper.reap(this.instanceId);
+    } catch (error) {
+      this.logger.warn({ err: errorText(error) }, "could not deregister from Redis");
+    }
+    await this.bus.close();
+    await this.store.close();
+    await Promise.all([this.redis, this.subscriber].map((client) => client.quit().catch(() => {})));
+    for (const client of [this.redis, this.subscriber]) client.disconnect();
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.beating = this.heartbeat().finally(() => this.schedule());
+    }, this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  /** One beat: refresh the record, repair what Redis lost, clean up after dead instances. */
+  private async heartbeat(): Promise<void> {
+    const self = this.self;
+    if (!self || this.closed) return;
+    try {
+      const wasRegistered = await this.registry.heartbeat({
+        id: this.instanceId,
+        url: self.webSocketUri,
+        connections: self.connections(),
+      });
+      if (!wasRegistered || (await this.lostMemberIndex())) await this.restore();
+      else if (Date.now() - this.lastLocationRefresh > PEER_LOCATION_REFRESH_MS) {
+        await this.bus.refreshLocations();
+        this.lastLocationRefresh = Date.now();
+      }
+      for (const deadId of await this.registry.claimDead()) await this.reaper.reap(deadId);
+      if (!this.redisHealthy) this.logger.info("Redis is reachable again");
+      this.redisHealthy = true;
+    } catch (error) {
+      if (this.redisHealthy) this.logger.error({ err: errorText(error) }, "Redis heartbeat failed");
+      this.redisHealthy = false;
+    }
+  }
+
+  /** Another instance reaped this one (it looked dead) although its members are still here. */
+  private async lostMemberIndex(): Promise<boolean> {
+    if (this.store.localMemberCount === 0) return false;
+    return (await this.redis.exists(instanceMembersKey(this.instanceId))) === 0;
+  }
+
+  private async restore(): Promise<void> {
+    await this.bus.refreshLocations();
+    this.lastLocationRefresh = Date.now();
+    const rooms = await this.store.restoreLocalMembers();
+    for (const room of rooms) await announceMembers(this.store, this.bus, room);
+    if (rooms.length > 0)
+      this.logger.warn({ rooms: rooms.length }, "restored rooms Redis had lost");
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

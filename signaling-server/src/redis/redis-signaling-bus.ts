@@ -1,0 +1,127 @@
+/**
+ * SignalingBus across instances: every instance subscribes to its own Redis
+ * pub/sub channel, and `kad:peer:{peerId}` says which instance holds a peer's
+ * socket. A message for a local peer is delivered in-process; any other is
+ * published on its instance's channel. The reply-id bookkeeping of the
+ * initiate chain needs nothing more (see bus/signaling-bus.ts).
+ */
+import type { Deliver, PeerMessage, SignalingBus } from "../bus/signaling-bus.js";
+import type { Logger } from "../observability/logger.js";
+import type { RedisClient } from "./redis-connection.js";
+import { instanceChannel, peerKey } from "./redis-keys.js";
+
+/** A peer's location outlives a missed cleanup by at most this long. */
+export const PEER_LOCATION_TTL_MS = 60 * 60_000;
+/** Locations of connected peers are rewritten this often, well inside their TTL. */
+export const PEER_LOCATION_REFRESH_MS = 15 * 60_000;
+/** Peers rewritten per pipeline, to bound the memory of one batch. */
+const REFRESH_BATCH = 500;
+
+interface Envelope {
+  to: string;
+  message: PeerMessage;
+}
+
+export class RedisSignalingBus implements SignalingBus {
+  private readonly local = new Map<string, Deliver>();
+  private readonly channel: string;
+  private readonly onMessage = (channel: string, text: string) => this.receive(channel, text);
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly subscriber: RedisClient,
+    private readonly instanceId: string,
+    private readonly logger: Logger,
+  ) {
+    this.channel = instanceChannel(instanceId);
+  }
+
+  /** Peers attached on this instance, a measure of its load. */
+  get localPeerCount(): number {
+    return this.local.size;
+  }
+
+  async start(): Promise<void> {
+    this.subscriber.on("message", this.onMessage);
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  async attach(peerId: string, deliver: Deliver): Promise<void> {
+    this.local.set(peerId, deliver);
+    await this.redis.set(peerKey(peerId), this.instanceId, "PX", PEER_LOCATION_TTL_MS);
+  }
+
+  async detach(peerId: string): Promise<void> {
+    if (!this.local.delete(peerId)) return;
+    await this.redis.del(peerKey(peerId));
+  }
+
+  async send(peerId: string, message: PeerMessage): Promise<boolean> {
+    const deliver = this.local.get(peerId);
+    if (deliver) {
+      deliver(structuredClone(message));
+      return true;
+    }
+    const holder = await this.redis.get(peerKey(peerId));
+    // Our own id with no local peer: a location left over from before a restart.
+    if (holder === null || holder === this.instanceId) return false;
+    const envelope: Envelope = { to: peerId, message };
+    await this.redis.publish(instanceChannel(holder), JSON.stringify(envelope));
+    return true;
+  }
+
+  /** Rewrites the location of every local peer (periodically, and after Redis lost its data). */
+  async refreshLocations(): Promise<void> {
+    const peerIds = [...this.local.keys()];
+    for (let start = 0; start < peerIds.length; start += REFRESH_BATCH) {
+      // One command per key: in a Cluster the keys live on different nodes.
+      const batch = peerIds.slice(start, start + REFRESH_BATCH);
+      await Promise.all(
+        batch.map((peerId) =>
+          this.redis.set(peerKey(peerId), this.instanceId, "PX", PEER_LOCATION_TTL_MS),
+        ),
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    this.subscriber.off("message", this.onMessage);
+    const peerIds = [...this.local.keys()];
+    this.local.clear();
+    await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+    await Promise.all(peerIds.map((peerId) => this.redis.del(peerKey(peerId)))).catch(
+      () => undefined,
+    );
+  }
+
+  private receive(channel: string, text: string): void {
+    if (channel !== this.channel) return;
+    const envelope = parseEnvelope(text);
+    if (!envelope) {
+      this.logger.warn({ channel }, "dropped a malformed bus message");
+      return;
+    }
+    const deliver = this.local.get(envelope.to);
+    // The peer left after the sender looked it up; its relay step times out.
+    if (!deliver) return;
+    try {
+      deliver(envelope.message);
+    } catch (error) {
+      this.logger.error({ err: error }, "delivering a bus message failed");
+    }
+  }
+}
+
+function parseEnvelope(text: string): Envelope | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const { to, message } = value as Partial<Envelope>;
+  if (typeof to !== "string" || typeof message !== "object" || message === null) return undefined;
+  if (typeof message.frame !== "object" || message.frame === null) return undefined;
+  return { to, message };
+}

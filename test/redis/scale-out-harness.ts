@@ -1,0 +1,148 @@
+/**
+ * Several in-process signaling instances sharing one Redis, each on its own
+ * ephemeral port, as `kad serve --redis` assembles them. Heartbeats are fast
+ * so that dead instances vanish within a second or two.
+ */
+import { onTestFinished } from "vitest";
+import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
+import type { ServerLimits } from "../../signaling-server/src/limits/server-limits.js";
+import type { RedisTarget } from "../../signaling-server/src/redis/redis-connection.js";
+import { RedisScaleOut } from "../../signaling-server/src/redis/redis-scale-out.js";
+import { SignalingClient } from "../signaling/signaling-client.js";
+
+export const TEST_HEARTBEAT_MS = 200;
+export const TEST_INSTANCE_TTL_MS = 1_000;
+
+export interface Instance {
+  server: RunningServer;
+  scaleOut: RedisScaleOut;
+  /** ws://127.0.0.1:PORT */
+  wsUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startInstance(
+  target: RedisTarget,
+  limits: Partial<ServerLimits> = {},
+): Promise<Instance> {
+  const scaleOut = await RedisScaleOut.connect({
+    target,
+    heartbeatMs: TEST_HEARTBEAT_MS,
+    instanceTtlMs: TEST_INSTANCE_TTL_MS,
+  });
+  const server = await startSignalingServer({
+    host: "127.0.0.1",
+    port: 0,
+    ...scaleOut.serverOptions(),
+    limits: { roomCreationsPerIpPerMinute: 1_000, failedConnectsPerIp: 1_000, ...limits },
+  });
+  const wsUrl = server.url.replace(/^http/, "ws");
+  await scaleOut.register({
+    webSocketUri: wsUrl,
+    connections: () => server.metrics.value("kad_connections_open"),
+  });
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= server.close().then(() => scaleOut.close());
+    return closed;
+  };
+  return { server, scaleOut, wsUrl, close };
+}
+
+/** Starts `count` instances, all closed (with their clients) after the current test. */
+export async function usePool(target: RedisTarget, count: number): Promise<Pool> {
+  const instances: Instance[] = [];
+  const clients: SignalingClient[] = [];
+  onTestFinished(async () => {
+    for (const client of clients) client.socket.terminate();
+    await Promise.all(instances.map((instance) => instance.close()));
+  });
+  for (let i = 0; i < count; i++) instances.push(await startInstance(target));
+  return new Pool(instances, clients);
+}
+
+export class Pool {
+  constructor(
+    readonly instances: Instance[],
+    private readonly clients: SignalingClient[],
+  ) {}
+
+  at(index: number): Instance {
+    const instance = this.instances[index];
+    if (!instance) throw new Error(`no instance ${index}`);
+    return instance;
+  }
+
+  createRoom(index: number, roomname: string, password?: string): Promise<Response> {
+    return fetch(`${this.at(index).server.url}/rooms`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ username: "creator", roomname, ...(password ? { password } : {}) }),
+    });
+  }
+
+  async open(wsUrl: string): Promise<SignalingClient> {
+    const client = await SignalingClient.open(wsUrl);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Joins `username` to `roomname` through instance `index`; returns the client and the reply error. */
+  async join(index: number, roomname: string, username: string, password?: string) {
+    const client = await this.open(this.at(index).wsUrl);
+    const reply = await client.request("connect", { username, roomname, password });
+    return { client, err: (reply.payload as { err: string | null }).err };
+  }
+
+  async member(index: number, roomname: string, username: string): Promise<SignalingClient> {
+    const { client, err } = await this.join(index, roomname, username);
+    if (err !== null) throw new Error(`${username} could not join: ${err}`);
+    return client;
+  }
+}
+
+export async function peerIdOf(observer: SignalingClient, name: string): Promise<string> {
+  const reply = await observer.request("users", {});
+  const member = (reply.payload as Array<{ id: string; name: string }>).find(
+    (m) => m.name === name,
+  );
+  if (!member) throw new Error(`${name} is not listed`);
+  return member.id;
+}
+
+export function namesIn(frame: { payload?: unknown }): string[] {
+  return (frame.payload as Array<{ name: string }>).map((member) => member.name).sort();
+}
+
+const OFFER = { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" };
+const ANSWER = { type: "answer", sdp: "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n" };
+const CANDIDATES = (port: number) => [
+  { candidate: `candidate:1 1 UDP 1 127.0.0.1 ${port} typ host`, sdpMid: "0", sdpMLineIndex: 0 },
+];
+
+/** Drives all eight steps of the initiate chain from `a` to `b`; throws on any wrong frame. */
+export async function runInitiateChain(a: SignalingClient, b: SignalingClient, bName: string) {
+  const bId = await peerIdOf(a, bName);
+  const a1 = `a1-${Math.random()}`;
+  const a2 = `a2-${Math.random()}`;
+  const b1 = `b1-${Math.random()}`;
+  a.send({ type: "initiate", payload: { id: bId, offerSDP: OFFER }, id: a1 });
+  const step2 = await b.next((f) => f.type === "initiate");
+  expectEqual(step2.payload, { id: (step2.payload as { id: string }).id, offerSDP: OFFER });
+  b.send({ replyId: step2.id, payload: ANSWER, id: b1 });
+  const step4 = await a.next((f) => f.replyId === a1);
+  expectEqual(step4.payload, ANSWER);
+  a.send({ replyId: step4.id, payload: CANDIDATES(5000), id: a2 });
+  const step6 = await b.next((f) => f.replyId === b1);
+  expectEqual(step6.payload, CANDIDATES(5000));
+  b.send({ replyId: step6.id, payload: CANDIDATES(6000) });
+  const step8 = await a.next((f) => f.replyId === a2);
+  expectEqual(step8, { replyId: a2, payload: CANDIDATES(6000) });
+  return { initiatorIdSeenByB: (step2.payload as { id: string }).id };
+}
+
+function expectEqual(actual: unknown, expected: unknown): void {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw new Error(`expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+}
