@@ -1,0 +1,152 @@
+/**
+ * Where received bytes go. Memory must stay flat as files grow, and a Blob
+ * must never be rebuilt per chunk (the original's quadratic receive).
+ *
+ * - DiskSink: the origin-private file system (File System standard), written
+ *   through a FileSystemWritableFileStream, so the bytes sit on disk and the
+ *   finished File is disk-backed. Needs a secure context (https or localhost).
+ * - MemorySink: elsewhere (plain http on a LAN address). Chunks are folded
+ *   into Blobs every few MiB, which Chromium may page out of the tab, and
+ *   the Blobs are concatenated once at the end.
+ */
+
+const MEMORY_FOLD_BYTES = 8 * 1024 * 1024;
+const INCOMING_DIRECTORY = "kad-incoming";
+
+export interface ReceiveSink {
+  write(chunk: Uint8Array): void;
+  /** Waits for every write; resolves to the whole file. */
+  finish(): Promise<Blob>;
+  /** Drops what was written. */
+  discard(): void;
+  readonly kind: "disk" | "memory";
+}
+
+export class MemorySink implements ReceiveSink {
+  readonly kind = "memory";
+  private readonly folded: Blob[] = [];
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly type: string) {}
+
+  write(chunk: Uint8Array): void {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.byteLength;
+    if (this.pendingBytes >= MEMORY_FOLD_BYTES) this.fold();
+  }
+
+  async finish(): Promise<Blob> {
+    this.fold();
+    return new Blob(this.folded, { type: this.type });
+  }
+
+  discard(): void {
+    this.pending = [];
+    this.folded.length = 0;
+  }
+
+  private fold(): void {
+    if (this.pending.length === 0) return;
+    this.folded.push(new Blob(this.pending as BlobPart[]));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}
+
+export class DiskSink implements ReceiveSink {
+  readonly kind = "disk";
+  private chain: Promise<void> = Promise.resolve();
+  private failure: unknown;
+
+  private constructor(
+    private readonly directory: FileSystemDirectoryHandle,
+    private readonly name: string,
+    private readonly file: FileSystemFileHandle,
+    private readonly writable: FileSystemWritableFileStream,
+  ) {}
+
+  static async create(directory: FileSystemDirectoryHandle): Promise<DiskSink> {
+    const name = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const file = await directory.getFileHandle(name, { create: true });
+    const writable = await file.createWritable();
+    return new DiskSink(directory, name, file, writable);
+  }
+
+  write(chunk: Uint8Array): void {
+    // Writes queue in order; a failure (disk full) surfaces in finish().
+    this.chain = this.chain
+      .then(() => this.writable.write(chunk as FileSystemWriteChunkType))
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      });
+  }
+
+  async finish(): Promise<Blob> {
+    await this.chain;
+    if (this.failure !== undefined) throw this.failure;
+    await this.writable.close();
+    return this.file.getFile();
+  }
+
+  discard(): void {
+    void this.chain
+      .then(() => this.writable.abort())
+      .catch(() => undefined)
+      .then(() => this.directory.removeEntry(this.name))
+      .catch(() => undefined);
+  }
+}
+
+let incomingDirectory: Promise<FileSystemDirectoryHandle | null> | undefined;
+
+/**
+ * This tab's folder in the origin-private file system, or null where there is
+ * none. Each tab holds a Web Lock named after its folder for as long as it
+ * lives; folders whose lock nobody holds belong to closed tabs and are removed.
+ */
+export function openIncomingDirectory(): Promise<FileSystemDirectoryHandle | null> {
+  incomingDirectory ??= open().catch(() => null);
+  return incomingDirectory;
+}
+
+async function open(): Promise<FileSystemDirectoryHandle | null> {
+  if (!window.isSecureContext || !navigator.storage?.getDirectory || !navigator.locks) return null;
+  if (!("createWritable" in FileSystemFileHandle.prototype)) return null;
+  const root = await navigator.storage.getDirectory();
+  const incoming = await root.getDirectoryHandle(INCOMING_DIRECTORY, { create: true });
+  const tabName = `tab-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  await new Promise<void>((locked) => {
+    void navigator.locks.request(`${INCOMING_DIRECTORY}/${tabName}`, () => {
+      locked();
+      return new Promise<never>(() => undefined);
+    });
+  });
+  await removeAbandoned(incoming);
+  return incoming.getDirectoryHandle(tabName, { create: true });
+}
+
+async function removeAbandoned(incoming: FileSystemDirectoryHandle): Promise<void> {
+  const held = new Set((await navigator.locks.query()).held?.map((lock) => lock.name));
+  // keys() is missing from older DOM typings.
+  const names = (incoming as unknown as { keys(): AsyncIterable<string> }).keys();
+  for await (const name of names) {
+    if (!held.has(`${INCOMING_DIRECTORY}/${name}`)) {
+      await incoming.removeEntry(name, { recursive: true }).catch(() => undefined);
+    }
+  }
+}
+
+/** A disk sink when the file fits in this origin's storage quota, else memory. */
+export async function openSink(size: number | undefined, type: string): Promise<ReceiveSink> {
+  const directory = await openIncomingDirectory();
+  if (directory) {
+    try {
+      const { quota = 0, usage = 0 } = await navigator.storage.estimate();
+      if (size === undefined || size < quota - usage) return await DiskSink.create(directory);
+    } catch {
+      // Fall through to memory: a storage error must not lose the transfer.
+    }
+  }
+  return new MemorySink(type);
+}

@@ -1,0 +1,151 @@
+/**
+ * A joined room: the member list, files going out (one initiate per file,
+ * one at a time per person) and files coming in (each initiate answered).
+ */
+import type { Member } from "../protocol/signaling-messages.js";
+import { peerLeft } from "./channel-waits.js";
+import { h } from "./dom.js";
+import { MembersList } from "./members-list.js";
+import { describeError } from "./page-error.js";
+import { answerInitiate, initiateTo, type LinkOptions, type PeerLink } from "./peer-link.js";
+import { receiveFile } from "./receive-transfer.js";
+import { sendFile } from "./send-transfer.js";
+import type { IncomingInitiate, Signaling } from "./signaling.js";
+import { TransferRow } from "./transfer-row.js";
+
+/** Bounds what one hostile member can make this tab hold open. */
+const MAX_CONCURRENT_INCOMING = 4;
+/** A member who leaves may have just sent the last bytes; give those a moment to land. */
+const PEER_LEFT_GRACE_MS = 10_000;
+/** Lets the final channel close reach the other side before the connection goes. */
+const CLOSE_DELAY_MS = 2_000;
+
+interface ActiveTransfer {
+  peerId: string;
+  abort(error: unknown): void;
+}
+
+export class RoomSession {
+  readonly element: HTMLElement;
+  private readonly members: MembersList;
+  private readonly transfers: HTMLUListElement;
+  private readonly sendQueues = new Map<string, Promise<void>>();
+  private readonly active = new Set<ActiveTransfer>();
+  private incoming = 0;
+
+  constructor(
+    private readonly signaling: Signaling,
+    private readonly options: LinkOptions,
+  ) {
+    this.members = new MembersList((member, files) => this.send(member, files));
+    this.transfers = h("ul", { class: "transfers" });
+    this.element = h(
+      "div",
+      { class: "room-session" },
+      this.members.element,
+      h(
+        "section",
+        { class: "card", "aria-labelledby": "transfers-title" },
+        h("h2", { id: "transfers-title" }, "Transfers"),
+        this.transfers,
+      ),
+    );
+  }
+
+  get busy(): boolean {
+    return this.active.size > 0;
+  }
+
+  /** Files dropped anywhere on the page go to the only other member, if there is one. */
+  sendToSoleMember(files: File[]): boolean {
+    const member = this.members.soleMember;
+    if (!member) return false;
+    this.send(member, files);
+    return true;
+  }
+
+  updateMembers(members: Member[]): void {
+    this.members.update(members);
+    for (const transfer of this.active) {
+      if (this.members.has(transfer.peerId)) continue;
+      setTimeout(() => transfer.abort(peerLeft()), PEER_LEFT_GRACE_MS);
+    }
+  }
+
+  receive(initiate: IncomingInitiate): void {
+    if (this.incoming >= MAX_CONCURRENT_INCOMING) return;
+    this.incoming += 1;
+    const row = this.addRow(
+      new TransferRow("receive", this.members.nameOf(initiate.from), "Incoming file"),
+    );
+    row.setStatus("Connecting…");
+    void this.track(initiate.from, row, async (onLink) => {
+      const link = onLink(await answerInitiate(this.signaling, initiate, this.options));
+      const file = await receiveFile(link, {
+        onMetadata: (incoming) => row.start(incoming.name, incoming.size),
+        onProgress: (bytes) => row.progress(bytes),
+      });
+      const save = h(
+        "a",
+        { class: "button", href: URL.createObjectURL(file.blob), download: file.name },
+        `Save ${file.name}`,
+      );
+      row.finish("Received.", save);
+    }).finally(() => {
+      this.incoming -= 1;
+    });
+  }
+
+  private send(member: Member, files: File[]): void {
+    for (const file of files) {
+      const row = this.addRow(new TransferRow("send", member.name, file.name));
+      row.setStatus(`Queued for ${member.name}…`);
+      const previous = this.sendQueues.get(member.id) ?? Promise.resolve();
+      const next = previous.then(() =>
+        this.track(member.id, row, async (onLink) => {
+          row.setStatus(`Connecting to ${member.name}…`);
+          const link = onLink(await initiateTo(this.signaling, member.id, this.options));
+          row.start(file.name, file.size);
+          await sendFile(link, file, (bytes) => row.progress(bytes));
+          row.finish("Sent.");
+        }),
+      );
+      this.sendQueues.set(member.id, next);
+    }
+  }
+
+  /** Runs one transfer, fails its row on any error, and always releases the connection. */
+  private async track(
+    peerId: string,
+    row: TransferRow,
+    work: (onLink: (link: PeerLink) => PeerLink) => Promise<void>,
+  ): Promise<void> {
+    let link: PeerLink | undefined;
+    let entry: ActiveTransfer | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      entry = { peerId, abort: reject };
+    });
+    if (entry) this.active.add(entry);
+    const onLink = (established: PeerLink) => {
+      link = established;
+      return established;
+    };
+    try {
+      await Promise.race([work(onLink), aborted]);
+    } catch (error) {
+      row.fail(describeError(error));
+      // Closing the channels ends the transfer code still waiting on them.
+      link?.own.close();
+      link?.remote.close();
+    } finally {
+      if (entry) this.active.delete(entry);
+      const finished = link;
+      setTimeout(() => finished?.pc.close(), CLOSE_DELAY_MS);
+    }
+  }
+
+  private addRow(row: TransferRow): TransferRow {
+    this.transfers.prepend(row.element);
+    return row;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The room page at `#/<code>`: looks the room up, asks for a password when
+ * it has one, joins with a random name, then hands over to RoomSession.
+ *
+ *   looking-up ──► (password) ──► joining ──► joined
+ *        │             ▲              │          │
+ *        ▼             └─ CREDENTIALS ┘          ▼
+ *      error  ◄──── notfound, limits ──┘    disconnected ──► (rejoin) looking-up
+ */
+import { lookupRoom } from "./coordinator.js";
+import { h, replaceChildren } from "./dom.js";
+import type { CreatedRoom } from "./home-view.js";
+import { randomUsername } from "./names.js";
+import { describeError, PageError } from "./page-error.js";
+import { passwordForm } from "./password-form.js";
+import { RoomSession } from "./room-session.js";
+import { sharePanel } from "./share-panel.js";
+import { type JoinResult, Signaling } from "./signaling.js";
+
+const USERNAME_ATTEMPTS = 3;
+
+export interface RoomView {
+  element: HTMLElement;
+  session(): RoomSession | undefined;
+  leave(): void;
+}
+
+export function roomView(code: string, created: CreatedRoom | undefined): RoomView {
+  const status = h("p", { class: "status", role: "status" });
+  const body = h("div", { class: "room-body" });
+  const share = h(
+    "details",
+    { class: "card share", open: created !== undefined },
+    h("summary", {}, "Invite someone"),
+    sharePanel(code),
+  );
+  const element = h(
+    "div",
+    { class: "room" },
+    h("h1", {}, "Room ", h("code", { "data-testid": "room-code" }, code)),
+    status,
+    share,
+    body,
+  );
+  let signaling: Signaling | undefined;
+  let session: RoomSession | undefined;
+  let left = false;
+
+  const showError = (error: unknown) => {
+    status.textContent = "";
+    const retry = h(
+      "button",
+      { type: "button", onclick: () => void enter(created?.password) },
+      "Try again",
+    );
+    const home = h("a", { class: "button secondary", href: "#/" }, "Create a new room");
+    const kind = error instanceof PageError ? error.kind : "unknown";
+    const canRetry = kind === "server-unreachable" || kind === "timeout" || kind === "unknown";
+    replaceChildren(
+      body,
+      h(
+        "div",
+        { class: "card error-card", role: "alert", "data-error": kind },
+        h("p", {}, describeError(error)),
+        h("p", {}, canRetry ? retry : null, " ", home),
+      ),
+    );
+  };
+
+  const enter = async (knownPassword: string | undefined): Promise<void> => {
+    replaceChildren(body);
+    try {
+      status.textContent = "Looking up the room…";
+      const info = await lookupRoom(code);
+      let password = knownPassword ?? "";
+      if (info.hasPassword && knownPassword === undefined) password = await askPassword("");
+      for (let attempt = 1; ; attempt += 1) {
+        status.textContent = "Joining…";
+        signaling?.close();
+        signaling = await Signaling.open(info.webSocketUri, {
+          onMembers: (members) => session?.updateMembers(members),
+          onInitiate: (initiate) => session?.receive(initiate),
+          onClose: () => disconnected(),
+        });
+        const username = attempt === 1 && created ? created.username : randomUsername();
+        const result = await signaling.join({ username, roomname: code, password });
+        if (result === "joined") return joined(signaling, username);
+        if (result === "CREDENTIALS") {
+          password = await askPassword("That password is wrong. Try again.");
+          continue;
+        }
+        if (result === "USERNAME_CONFLICT" && attempt < USERNAME_ATTEMPTS) continue;
+        throw joinError(result);
+      }
+    } catch (error) {
+      signaling?.close();
+      showError(error);
+    }
+  };
+
+  const askPassword = (problem: string) => {
+    status.textContent = "This room has a password.";
+    return new Promise<string>((resolve) => replaceChildren(body, passwordForm(problem, resolve)));
+  };
+
+  const joined = async (connection: Signaling, username: string) => {
+    session = new RoomSession(connection, { iceServers: [] });
+    status.textContent = `You are ${username}. Files sent to you appear below.`;
+    element.dataset.state = "joined";
+    replaceChildren(body, session.element);
+    session.updateMembers(await connection.listMembers());
+  };
+
+  const disconnected = () => {
+    if (left) return;
+    element.dataset.state = "disconnected";
+    const rejoin = h(
+      "button",
+      { type: "button", onclick: () => void enter(created?.password) },
+      "Rejoin",
+    );
+    status.replaceChildren(
+      "Lost the connection to the server. Transfers already running go on. ",
+      rejoin,
+    );
+  };
+
+  void enter(created?.password);
+  return {
+    element,
+    session: () => session,
+    leave: () => {
+      left = true;
+      signaling?.close();
+    },
+  };
+}
+
+function joinError(result: Exclude<JoinResult, "joined">): PageError {
+  switch (result) {
+    case "notfound":
+      return new PageError(
+        "room-not-found",
+        "This room has expired or was never created. Ask for a new link.",
+      );
+    case "USERNAME_CONFLICT":
+      return new PageError("protocol", "Could not find a free name in this room. Try again.");
+    case "CREDENTIALS":
+      return new PageError("credentials", "Wrong password.");
+    case "ROOM_FULL":
+      return new PageError("protocol", "This room is full.");
+    case "RATE_LIMITED":
+      return new PageError("timeout", "Too many attempts to join. Wait a minute and try again.");
+    default:
+      return new PageError(
+        "server-unreachable",
+        "The server refused to let you join right now. Wait a minute and try again.",
+      );
+  }
+}

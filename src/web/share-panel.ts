@@ -1,0 +1,64 @@
+/** The room's link, a copy button and a QR code of the link, drawn in the page. */
+import encodeQR from "qr";
+import { h } from "./dom.js";
+
+export function roomLink(code: string): string {
+  const page = new URL(document.baseURI);
+  page.hash = `#/${code}`;
+  return page.href;
+}
+
+function serverBase(): string {
+  const page = new URL(document.baseURI);
+  return `${page.origin}${page.pathname}`.replace(/\/$/, "");
+}
+
+export function sharePanel(code: string): HTMLElement {
+  const link = roomLink(code);
+  const copyStatus = h("span", { class: "copy-status", role: "status" });
+  const copy = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      onclick: () => {
+        navigator.clipboard?.writeText(link).then(
+          () => {
+            copyStatus.textContent = "Copied.";
+          },
+          () => {
+            copyStatus.textContent = "Select the link and copy it by hand.";
+          },
+        );
+      },
+    },
+    "Copy link",
+  );
+  return h(
+    "section",
+    { class: "share-panel", "aria-label": "Share this room" },
+    h("p", {}, "Open this link on the other device, or scan the code:"),
+    h("p", { class: "share-link" }, h("a", { href: link, "data-testid": "room-link" }, link)),
+    h("p", {}, copy, " ", copyStatus),
+    qrImage(link),
+    h(
+      "p",
+      { class: "hint" },
+      "From a terminal: ",
+      h("code", {}, `kad receive --server ${serverBase()} ${code}`),
+    ),
+  );
+}
+
+function qrImage(text: string): HTMLElement {
+  // The SVG comes from the encoder, not from user input, and holds only paths.
+  const svg = encodeQR(text, "svg", { ecc: "medium", border: 2 });
+  const image = h("img", {
+    class: "qr",
+    alt: `QR code of ${text}`,
+    src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`,
+    width: 220,
+    height: 220,
+  });
+  return h("figure", { class: "qr-frame" }, image);
+}

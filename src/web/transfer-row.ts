@@ -1,0 +1,100 @@
+/** One file's line in the transfers list: name, peer, progress bar, rate, ETA, outcome. */
+import { h, replaceChildren } from "./dom.js";
+import { formatBytes, formatDuration, formatRate } from "./format.js";
+import { ProgressMeter } from "./progress-meter.js";
+
+const REDRAW_INTERVAL_MS = 250;
+
+export type Direction = "send" | "receive";
+export type RowState = "waiting" | "active" | "done" | "failed";
+
+export class TransferRow {
+  readonly element: HTMLLIElement;
+  private readonly nameLine: HTMLElement;
+  private readonly bar: HTMLProgressElement;
+  private readonly detail: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly actions: HTMLElement;
+  private meter: ProgressMeter | undefined;
+  private total = 0;
+  private lastDraw = 0;
+
+  constructor(
+    private readonly direction: Direction,
+    private readonly peerName: string,
+    fileName: string,
+  ) {
+    this.nameLine = h("span", { class: "transfer-name" }, fileName);
+    this.bar = h("progress", { max: 1, value: 0, "aria-label": `Progress of ${fileName}` });
+    this.detail = h("span", { class: "transfer-detail" });
+    this.status = h("span", { class: "transfer-status", role: "status" });
+    this.actions = h("span", { class: "transfer-actions" });
+    const arrow = direction === "send" ? "↑" : "↓";
+    const who = direction === "send" ? `to ${peerName}` : `from ${peerName}`;
+    this.element = h(
+      "li",
+      { class: "transfer", "data-direction": direction },
+      h(
+        "div",
+        { class: "transfer-head" },
+        h("span", { class: "arrow", "aria-hidden": "true" }, arrow),
+        this.nameLine,
+        h("span", { class: "transfer-peer" }, who),
+      ),
+      this.bar,
+      h("div", { class: "transfer-foot" }, this.detail, this.status, this.actions),
+    );
+    this.setState("waiting");
+  }
+
+  setState(state: RowState): void {
+    this.element.dataset.state = state;
+  }
+
+  setStatus(text: string): void {
+    this.status.textContent = text;
+  }
+
+  start(fileName: string, total: number): void {
+    this.nameLine.textContent = fileName;
+    this.bar.setAttribute("aria-label", `Progress of ${fileName}`);
+    this.total = total;
+    this.bar.max = Math.max(total, 1);
+    this.meter = new ProgressMeter(total);
+    this.setState("active");
+    this.setStatus(this.direction === "send" ? "Sending…" : "Receiving…");
+    this.progress(0, true);
+  }
+
+  progress(bytes: number, force = false): void {
+    if (!this.meter) return;
+    const reading = this.meter.update(bytes);
+    const now = performance.now();
+    if (!force && now - this.lastDraw < REDRAW_INTERVAL_MS) return;
+    this.lastDraw = now;
+    this.bar.value = bytes;
+    const parts = [`${formatBytes(bytes)} of ${formatBytes(this.total)}`];
+    if (reading.rate > 0) {
+      parts.push(formatRate(reading.rate), `${formatDuration(reading.secondsLeft)} left`);
+    }
+    this.detail.textContent = parts.join(" · ");
+  }
+
+  finish(summary: string, ...actions: HTMLElement[]): void {
+    this.bar.value = this.bar.max;
+    this.detail.textContent = formatBytes(this.total);
+    this.setState("done");
+    this.setStatus(summary);
+    replaceChildren(this.actions, ...actions);
+  }
+
+  fail(message: string): void {
+    this.setState("failed");
+    this.setStatus(message);
+    this.detail.textContent = "";
+  }
+
+  get peer(): string {
+    return this.peerName;
+  }
+}
