@@ -6,6 +6,9 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { KadError } from "../../../src/util/errors.js";
+import { toWebSocketUri } from "../instance-picker.js";
+import type { Logger } from "../observability/logger.js";
+import type { RedisTarget } from "../redis/redis-connection.js";
 import { startSignalingServer } from "../start-server.js";
 import type { ServeConfig } from "./serve-options.js";
 
@@ -21,6 +24,7 @@ export async function runServer(config: ServeConfig): Promise<void> {
     { level: config.logLevel, base: { service: "kad-signaling" } },
     pino.destination(2),
   );
+  const scaleOut = config.redis ? await connectScaleOut(config.redis, logger) : undefined;
   let server: Awaited<ReturnType<typeof startSignalingServer>>;
   try {
     server = await startSignalingServer({
@@ -30,11 +34,17 @@ export async function runServer(config: ServeConfig): Promise<void> {
       allowOrigins: config.allowOrigins,
       webRoot: config.webRoot,
       logger,
+      ...scaleOut?.serverOptions(),
     });
   } catch (error) {
+    await scaleOut?.close();
     throw listenError(error, config);
   }
   const wsUrl = server.url.replace(/^http/, "ws");
+  await scaleOut?.register({
+    webSocketUri: config.publicUrl ? toWebSocketUri(config.publicUrl) : wsUrl,
+    connections: () => server.metrics.value("kad_connections_open"),
+  });
   if (config.json) {
     const event = {
       event: "listening",
@@ -58,7 +68,14 @@ export async function runServer(config: ServeConfig): Promise<void> {
   process.once("SIGINT", force);
   process.once("SIGTERM", force);
   await server.close();
+  await scaleOut?.close();
   logger.flush();
+}
+
+/** Redis support is loaded only when asked for, so the in-memory default never pays for it. */
+async function connectScaleOut(target: RedisTarget, logger: Logger) {
+  const { RedisScaleOut } = await import("../redis/redis-scale-out.js");
+  return RedisScaleOut.connect({ target, logger });
 }
 
 function listenError(error: unknown, config: ServeConfig): unknown {

@@ -5,6 +5,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { KadError } from "../../../src/util/errors.js";
+import { parseClusterSeeds, parseRedisUrl, type RedisTarget } from "../redis/redis-connection.js";
 
 export const DEFAULT_SERVE_PORT = 9891;
 export const DEFAULT_SERVE_HOST = "0.0.0.0";
@@ -18,6 +19,8 @@ export interface ServeConfig {
   webRoot: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   json: boolean;
+  /** Shared Redis (standalone or Cluster) for running several instances; unset = in-memory. */
+  redis: RedisTarget | undefined;
 }
 
 export const SERVE_HELP = `
@@ -26,12 +29,19 @@ signaling WebSocket (subprotocol "signaling") and kad's web page, plus
 GET /healthz and GET /metrics (Prometheus). Logs are JSON lines on stderr.
 
 Environment: KAD_SERVE_HOST, KAD_SERVE_PORT, KAD_PUBLIC_URL,
-KAD_ALLOW_ORIGINS (comma-separated), KAD_LOG_LEVEL. Flags win.
+KAD_ALLOW_ORIGINS (comma-separated), KAD_LOG_LEVEL, KAD_REDIS_URL,
+KAD_REDIS_CLUSTER. Flags win.
+
+Scale-out: start any number of instances with the same --redis (or
+--redis-cluster); each registers itself with its --public-url, POST /rooms
+hands out the least-loaded live one, and members of one room may sit on
+different instances. Without Redis, rooms live in this process's memory.
 
 Examples:
   kad serve                                   # LAN: http://<this machine>:9891
   kad serve --host 127.0.0.1 --port 0 --json  # local, ephemeral port, event on stdout
-  kad serve --public-url https://kad.example.org --allow-origin https://kad.example.org`;
+  kad serve --public-url https://kad.example.org --allow-origin https://kad.example.org
+  kad serve --redis redis://10.0.0.5:6379 --public-url https://signal-1.example.org`;
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -94,7 +104,39 @@ export function addServeOptions(command: Command): Command {
     )
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(LOG_LEVELS))
     .option("--json", "print the listening event as a JSON line on stdout")
+    .addOption(
+      new Option(
+        "--redis <url>",
+        "share rooms with other instances through this Redis (redis:// or rediss:// URL)",
+      )
+        .argParser(asOptionParser(parseRedisUrl))
+        .conflicts("redisCluster"),
+    )
+    .option(
+      "--redis-cluster <host:port,...>",
+      "like --redis, on a Redis Cluster reached through these seed nodes",
+      asOptionParser(parseClusterSeeds),
+    )
     .addHelpText("after", SERVE_HELP);
+}
+
+/** Commander shows InvalidArgumentError messages next to the option name. */
+function asOptionParser<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+function redisFromEnv(env: NodeJS.ProcessEnv): RedisTarget | undefined {
+  const url = fromEnv("KAD_REDIS_URL", env.KAD_REDIS_URL, parseRedisUrl);
+  const cluster = fromEnv("KAD_REDIS_CLUSTER", env.KAD_REDIS_CLUSTER, parseClusterSeeds);
+  if (url && cluster)
+    throw new KadError("USAGE", "set KAD_REDIS_URL or KAD_REDIS_CLUSTER, not both");
+  return url ?? cluster;
 }
 
 interface RawServeOptions {
@@ -105,6 +147,8 @@ interface RawServeOptions {
   webRoot?: string;
   logLevel?: ServeConfig["logLevel"];
   json?: boolean;
+  redis?: RedisTarget;
+  redisCluster?: RedisTarget;
 }
 
 /** Parses an environment variable, naming it in the error. */
@@ -139,7 +183,7 @@ export function resolveServeConfig(
     if (!level) throw new InvalidArgumentError(`must be one of ${LOG_LEVELS.join(", ")}`);
     return level;
   });
-  return {
+  const config: ServeConfig = {
     host: raw.host ?? (env.KAD_SERVE_HOST || DEFAULT_SERVE_HOST),
     port:
       raw.port ?? fromEnv("KAD_SERVE_PORT", env.KAD_SERVE_PORT, parsePort) ?? DEFAULT_SERVE_PORT,
@@ -148,5 +192,21 @@ export function resolveServeConfig(
     webRoot: raw.webRoot ?? defaultWebRoot,
     logLevel: raw.logLevel ?? envLevel ?? "info",
     json: raw.json ?? false,
+    redis: raw.redis ?? raw.redisCluster ?? redisFromEnv(env),
   };
+  requirePublicUrlForScaleOut(config);
+  return config;
+}
+
+/**
+ * Other instances hand this instance's URL to clients, so it must be one they
+ * can reach: guessing it from a wildcard listen address would hand out
+ * 127.0.0.1 to the whole network.
+ */
+function requirePublicUrlForScaleOut(config: ServeConfig): void {
+  if (!config.redis || config.publicUrl) return;
+  if (/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(config.host)) return;
+  throw new KadError("USAGE", "--redis and --redis-cluster need --public-url", {
+    hint: "give each instance the URL clients reach it at, e.g. --public-url https://signal-1.example.org",
+  });
 }
