@@ -1,5 +1,5 @@
 /** Starts a real signaling server on an ephemeral port and helps tests talk to it. */
-import { afterEach } from "vitest";
+import { onTestFinished } from "vitest";
 import type { RunningServer, SignalingServerOptions } from "../../signaling-server/src/index.js";
 import { startSignalingServer } from "../../signaling-server/src/index.js";
 import { SignalingClient } from "./signaling-client.js";
@@ -23,7 +23,7 @@ export function uniqueRoom(prefix = "room"): string {
 export async function useServer(options: SignalingServerOptions = {}): Promise<Harness> {
   const server = await startSignalingServer({ host: "127.0.0.1", port: 0, ...options });
   const clients: SignalingClient[] = [];
-  afterEach(async () => {
+  onTestFinished(async () => {
     for (const client of clients) client.socket.terminate();
     await server.close();
   });

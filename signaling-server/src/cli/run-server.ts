@@ -25,6 +25,11 @@ export async function runServer(config: ServeConfig): Promise<void> {
     pino.destination(2),
   );
   const scaleOut = config.redis ? await connectScaleOut(config.redis, logger) : undefined;
+  // Listen for signals before announcing anything, so an early Ctrl-C still shuts down cleanly.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
   let server: Awaited<ReturnType<typeof startSignalingServer>>;
   try {
     server = await startSignalingServer({
@@ -58,10 +63,7 @@ export async function runServer(config: ServeConfig): Promise<void> {
     process.stderr.write(`kad serve: listening on ${server.url}${shown}; Ctrl-C stops\n`);
   }
   if (!config.webRoot) logger.warn("no web page to serve (build it with npm run build); API only");
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-  });
+  const signal = await stopSignal;
   logger.info({ signal }, "shutting down");
   // A second signal means "now": skip the grace period.
   const force = () => process.exit(130);
