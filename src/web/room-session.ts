@@ -145,7 +145,7 @@ export class RoomSession {
   }
 
   private addRow(row: TransferRow): TransferRow {
-    this.transfers.prepend(row.element);
+    this.transfers.append(row.element);
     return row;
   }
 }
