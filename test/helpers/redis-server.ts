@@ -38,6 +38,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Kills the process abruptly (SIGKILL), like a crash, and waits for it to exit. */
   kill(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open but nothing answers. */
+  pause(): void;
+  /** Thaws a paused process (SIGCONT). */
+  resume(): void;
   /** Starts the process again on the same port (empty: nothing is persisted). */
   start(): Promise<void>;
   /** Stops the process for good and removes its directory. */
@@ -158,6 +162,14 @@ class ManagedRedisServer implements RedisServer {
     return this.terminate("SIGTERM");
   }
 
+  pause(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
+  resume(): void {
+    this.child?.kill("SIGCONT");
+  }
+
   kill(): Promise<void> {
     return this.terminate("SIGKILL");
   }
@@ -172,6 +184,7 @@ class ManagedRedisServer implements RedisServer {
     if (!child) return;
     this.child = undefined;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGCONT");
     child.kill(signal);
     const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
     await exited;

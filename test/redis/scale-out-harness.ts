@@ -21,20 +21,30 @@ export interface Instance {
   close(): Promise<void>;
 }
 
+export interface InstanceOptions {
+  limits?: Partial<ServerLimits>;
+  heartbeatMs?: number;
+  instanceTtlMs?: number;
+}
+
 export async function startInstance(
   target: RedisTarget,
-  limits: Partial<ServerLimits> = {},
+  options: InstanceOptions = {},
 ): Promise<Instance> {
   const scaleOut = await RedisScaleOut.connect({
     target,
-    heartbeatMs: TEST_HEARTBEAT_MS,
-    instanceTtlMs: TEST_INSTANCE_TTL_MS,
+    heartbeatMs: options.heartbeatMs ?? TEST_HEARTBEAT_MS,
+    instanceTtlMs: options.instanceTtlMs ?? TEST_INSTANCE_TTL_MS,
   });
   const server = await startSignalingServer({
     host: "127.0.0.1",
     port: 0,
     ...scaleOut.serverOptions(),
-    limits: { roomCreationsPerIpPerMinute: 1_000, failedConnectsPerIp: 1_000, ...limits },
+    limits: {
+      roomCreationsPerIpPerMinute: 1_000,
+      failedConnectsPerIp: 1_000,
+      ...options.limits,
+    },
   });
   const wsUrl = server.url.replace(/^http/, "ws");
   await scaleOut.register({
@@ -50,14 +60,18 @@ export async function startInstance(
 }
 
 /** Starts `count` instances, all closed (with their clients) after the current test. */
-export async function usePool(target: RedisTarget, count: number): Promise<Pool> {
+export async function usePool(
+  target: RedisTarget,
+  count: number,
+  options: InstanceOptions = {},
+): Promise<Pool> {
   const instances: Instance[] = [];
   const clients: SignalingClient[] = [];
   onTestFinished(async () => {
     for (const client of clients) client.socket.terminate();
     await Promise.all(instances.map((instance) => instance.close()));
   });
-  for (let i = 0; i < count; i++) instances.push(await startInstance(target));
+  for (let i = 0; i < count; i++) instances.push(await startInstance(target, options));
   return new Pool(instances, clients);
 }
 

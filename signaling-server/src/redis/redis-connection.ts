@@ -92,6 +92,8 @@ export async function createRedisClient(
     target.kind === "standalone"
       ? new Redis(target.url, {
           ...common,
+          // While disconnected, commands fail at once instead of queueing.
+          enableOfflineQueue: false,
           enableAutoPipelining,
           retryStrategy: reconnectDelay,
           lazyConnect: true,

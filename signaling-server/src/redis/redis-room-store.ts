@@ -81,8 +81,12 @@ interface LocalRoom {
   members: Map<string, string>;
 }
 
+/** Leaves remembered during a Redis outage; beyond this, members expire with their room. */
+const MAX_UNFINISHED_REMOVALS = 100_000;
+
 export class RedisRoomStore implements RoomStore {
   private readonly localRooms = new Map<string, LocalRoom>();
+  private readonly unfinishedRemovals = new Map<string, { name: string; peerId: string }>();
   /** The TTL rooms were last given, reused when restoring them. */
   private roomTtlMs = ROOM_TTL_MS;
   /**
@@ -139,8 +143,28 @@ export class RedisRoomStore implements RoomStore {
 
   async removeMember(name: string, peerId: string): Promise<void> {
     this.forget(name, peerId);
-    await this.redis.hdel(roomMembersKey(name), peerId);
-    await this.redis.srem(instanceMembersKey(this.instanceId), membershipEntry(name, peerId));
+    const entry = membershipEntry(name, peerId);
+    try {
+      await this.redis.hdel(roomMembersKey(name), peerId);
+      await this.redis.srem(instanceMembersKey(this.instanceId), entry);
+      this.unfinishedRemovals.delete(entry);
+    } catch (error) {
+      // Redis is unreachable: remember the leave so no ghost member stays behind.
+      if (this.unfinishedRemovals.size < MAX_UNFINISHED_REMOVALS) {
+        this.unfinishedRemovals.set(entry, { name, peerId });
+      }
+      throw error;
+    }
+  }
+
+  /** Retries the removals that failed while Redis was unreachable; returns the rooms they left. */
+  async retryUnfinishedRemovals(): Promise<string[]> {
+    const rooms = new Set<string>();
+    for (const { name, peerId } of [...this.unfinishedRemovals.values()]) {
+      await this.removeMember(name, peerId);
+      rooms.add(name);
+    }
+    return [...rooms];
   }
 
   async listMembers(name: string): Promise<RoomMember[]> {

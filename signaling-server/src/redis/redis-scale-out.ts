@@ -158,6 +158,9 @@ export class RedisScaleOut {
         await this.bus.refreshLocations();
         this.lastLocationRefresh = Date.now();
       }
+      for (const room of await this.store.retryUnfinishedRemovals()) {
+        await announceMembers(this.store, this.bus, room);
+      }
       for (const deadId of await this.registry.claimDead()) await this.reaper.reap(deadId);
       if (!this.redisHealthy) this.logger.info("Redis is reachable again");
       this.redisHealthy = true;

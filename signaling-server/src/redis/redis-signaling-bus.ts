@@ -51,9 +51,16 @@ export class RedisSignalingBus implements SignalingBus {
     await this.redis.set(peerKey(peerId), this.instanceId, "PX", PEER_LOCATION_TTL_MS);
   }
 
+  /**
+   * Never rejects: the peer is unreachable as soon as it leaves the local map.
+   * A location left in Redis by an outage only points here, where messages
+   * for unknown peers are dropped, and it expires.
+   */
   async detach(peerId: string): Promise<void> {
     if (!this.local.delete(peerId)) return;
-    await this.redis.del(peerKey(peerId));
+    await this.redis.del(peerKey(peerId)).catch((error: unknown) => {
+      this.logger.debug({ err: String(error) }, "could not delete a peer location");
+    });
   }
 
   async send(peerId: string, message: PeerMessage): Promise<boolean> {

@@ -1,0 +1,114 @@
+/**
+ * Redis going away under running instances: requests fail fast and clearly
+ * (HTTP 5xx, `INTERNAL_ERROR`), nothing crashes, and once Redis is back the
+ * instances repair what it lost or missed, leaving no ghost members behind.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  parseRedisUrl,
+  type RedisTarget,
+} from "../../signaling-server/src/redis/redis-connection.js";
+import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { uniqueRoom } from "../signaling/harness.js";
+import { namesIn, type Pool, runInitiateChain, usePool } from "./scale-out-harness.js";
+
+let redis: RedisServer;
+let target: RedisTarget;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  target = parseRedisUrl(redis.url);
+});
+afterAll(async () => {
+  await redis.dispose();
+});
+
+async function expectOutageAnswers(pool: Pool, room: string): Promise<void> {
+  const started = Date.now();
+  const created = await pool.createRoom(0, uniqueRoom("during"));
+  expect(created.status).toBeGreaterThanOrEqual(500);
+  const lookup = await fetch(`${pool.at(1).server.url}/rooms/${room}`, {
+    headers: { Accept: "application/json" },
+  });
+  expect(lookup.status).toBeGreaterThanOrEqual(500);
+  expect((await pool.join(1, room, "dave")).err).toBe("INTERNAL_ERROR");
+  // Fail fast: a few command timeouts at most, never a hang.
+  expect(Date.now() - started).toBeLessThan(15_000);
+  const health = await fetch(`${pool.at(0).server.url}/healthz`);
+  expect(health.status).toBe(200);
+}
+
+describe("Redis faults", () => {
+  it("restarted empty: 5xx and INTERNAL_ERROR meanwhile, then rooms and members come back", async () => {
+    const pool = await usePool(target, 2);
+    const room = uniqueRoom("restart");
+    await pool.createRoom(0, room);
+    const alice = await pool.member(0, room, "alice");
+    const bob = await pool.member(1, room, "bob");
+    expect(namesIn(await alice.nextUsers())).toEqual(["bob"]);
+
+    await redis.kill();
+    await expectOutageAnswers(pool, room);
+    await redis.start();
+
+    await expect
+      .poll(async () => (await pool.at(0).scaleOut.listInstances()).length, { timeout: 5_000 })
+      .toBe(2);
+    await expect
+      .poll(async () => (await fetch(`${pool.at(1).server.url}/rooms/${room}`)).status, {
+        timeout: 5_000,
+      })
+      .toBe(200);
+    await runInitiateChain(alice, bob, "bob");
+    await runInitiateChain(bob, alice, "alice");
+    const carol = await pool.member(1, room, "carol");
+    expect(namesIn(await carol.request("users", {}))).toEqual(["alice", "bob"]);
+    expect((await pool.join(0, room, "alice")).err).toBe("USERNAME_CONFLICT");
+    expect((await pool.createRoom(1, room)).status).toBe(409);
+  });
+
+  it("unreachable for a while: a member who left meanwhile does not stay behind", async () => {
+    // A TTL longer than the outage, so the instances do not also look dead.
+    const pool = await usePool(target, 2, { heartbeatMs: 200, instanceTtlMs: 20_000 });
+    const room = uniqueRoom("frozen");
+    await pool.createRoom(0, room);
+    const alice = await pool.member(0, room, "alice");
+    const bob = await pool.member(1, room, "bob");
+    expect(namesIn(await alice.nextUsers())).toEqual(["bob"]);
+
+    redis.pause();
+    try {
+      await bob.close();
+      await expectOutageAnswers(pool, room);
+    } finally {
+      redis.resume();
+    }
+    await expect
+      .poll(async () => namesIn(await alice.request("users", {})), { timeout: 5_000 })
+      .toEqual([]);
+    expect((await pool.join(1, room, "bob")).err).toBeNull();
+  });
+
+  it("leaves no state behind once everyone has gone and the instances shut down", async () => {
+    const pool = await usePool(target, 2);
+    const room = uniqueRoom("tidy");
+    await pool.createRoom(0, room);
+    const alice = await pool.member(0, room, "alice");
+    const bob = await pool.member(1, room, "bob");
+    await runInitiateChain(alice, bob, "bob");
+    await alice.close();
+    await bob.close();
+    await Promise.all(pool.instances.map((instance) => instance.close()));
+
+    const { Redis } = await import("ioredis");
+    const client = new Redis(redis.url);
+    try {
+      const keys = (await client.keys("*")).filter((key) => !key.startsWith("kad:room:{"));
+      expect(keys).toEqual([]);
+      // The room itself lives on until its TTL, as in the original; its member list is empty.
+      expect(await client.hlen(`kad:room:{${room}}:members`)).toBe(0);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
