@@ -26,7 +26,7 @@
  * Stream (size unknown, e.g. stdin): metadata `size` is -1 and `kad.stream` is
  * true; sent only to a receiver that said hello. The eof message gives the length.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const SHARE_CHANNEL_LABEL = "share";
 export const KAD_SHARE_VERSION = 1;

@@ -3,7 +3,7 @@
  * (browser-protocol.md sections 1-3), as types plus validators. Data from the
  * network is `unknown` until one of these narrows it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   MAX_CANDIDATE_BYTES,
   MAX_CANDIDATES,
