@@ -14,7 +14,8 @@ const MEMORY_FOLD_BYTES = 8 * 1024 * 1024;
 const INCOMING_DIRECTORY = "kad-incoming";
 
 export interface ReceiveSink {
-  write(chunk: Uint8Array): void;
+  /** Queues a chunk; resolves once it is stored (on disk, for DiskSink). */
+  write(chunk: Uint8Array): Promise<void>;
   /** Waits for every write; resolves to the whole file. */
   finish(): Promise<Blob>;
   /** Drops what was written. */
@@ -30,10 +31,11 @@ export class MemorySink implements ReceiveSink {
 
   constructor(private readonly type: string) {}
 
-  write(chunk: Uint8Array): void {
+  write(chunk: Uint8Array): Promise<void> {
     this.pending.push(chunk);
     this.pendingBytes += chunk.byteLength;
     if (this.pendingBytes >= MEMORY_FOLD_BYTES) this.fold();
+    return Promise.resolve();
   }
 
   async finish(): Promise<Blob> {
@@ -73,13 +75,14 @@ export class DiskSink implements ReceiveSink {
     return new DiskSink(directory, name, file, writable);
   }
 
-  write(chunk: Uint8Array): void {
+  write(chunk: Uint8Array): Promise<void> {
     // Writes queue in order; a failure (disk full) surfaces in finish().
     this.chain = this.chain
       .then(() => this.writable.write(chunk as FileSystemWriteChunkType))
       .catch((error: unknown) => {
         this.failure ??= error;
       });
+    return this.chain;
   }
 
   async finish(): Promise<Blob> {

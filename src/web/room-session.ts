@@ -3,7 +3,7 @@
  * one at a time per person) and files coming in (each initiate answered).
  */
 import type { Member } from "../protocol/signaling-messages.js";
-import { peerLeft } from "./channel-waits.js";
+import { channelClosed, peerLeft } from "./channel-waits.js";
 import { h } from "./dom.js";
 import { MembersList } from "./members-list.js";
 import { describeError } from "./page-error.js";
@@ -17,8 +17,8 @@ import { TransferRow } from "./transfer-row.js";
 const MAX_CONCURRENT_INCOMING = 4;
 /** A member who leaves may have just sent the last bytes; give those a moment to land. */
 const PEER_LEFT_GRACE_MS = 10_000;
-/** Lets the final channel close reach the other side before the connection goes. */
-const CLOSE_DELAY_MS = 2_000;
+/** After success, the other side may still send (kad's session end) or be closing. */
+const LINGER_MS = 30_000;
 
 interface ActiveTransfer {
   peerId: string;
@@ -75,43 +75,52 @@ export class RoomSession {
   receive(initiate: IncomingInitiate): void {
     if (this.incoming >= MAX_CONCURRENT_INCOMING) return;
     this.incoming += 1;
-    const row = this.addRow(
-      new TransferRow("receive", this.members.nameOf(initiate.from), "Incoming file"),
-    );
+    const name = this.members.nameOf(initiate.from);
+    const row = this.addRow(new TransferRow("receive", name, "Incoming file"));
     row.setStatus("Connecting…");
     void this.track(initiate.from, row, async (onLink) => {
       const link = onLink(await answerInitiate(this.signaling, initiate, this.options));
       const file = await receiveFile(link, {
         onMetadata: (incoming) => row.start(incoming.name, incoming.size),
         onProgress: (bytes) => row.progress(bytes),
+        onSessionEnd: ({ files }) =>
+          row.note(`${name} has finished sending (${files} ${files === 1 ? "file" : "files"}).`),
       });
       const save = h(
         "a",
         { class: "button", href: URL.createObjectURL(file.blob), download: file.name },
         `Save ${file.name}`,
       );
-      row.finish("Received.", save);
+      row.finish(file.sha256 ? "Received, SHA-256 verified." : "Received.", file.bytes, save);
     }).finally(() => {
       this.incoming -= 1;
     });
   }
 
   private send(member: Member, files: File[]): void {
-    for (const file of files) {
+    const batch = { files: files.length, bytes: files.reduce((sum, file) => sum + file.size, 0) };
+    files.forEach((file, index) => {
       const row = this.addRow(new TransferRow("send", member.name, file.name));
       row.setStatus(`Queued for ${member.name}…`);
+      const last = index === files.length - 1;
       const previous = this.sendQueues.get(member.id) ?? Promise.resolve();
       const next = previous.then(() =>
         this.track(member.id, row, async (onLink) => {
           row.setStatus(`Connecting to ${member.name}…`);
           const link = onLink(await initiateTo(this.signaling, member.id, this.options));
           row.start(file.name, file.size);
-          await sendFile(link, file, (bytes) => row.progress(bytes));
-          row.finish("Sent.");
+          const outcome = await sendFile(link, file, {
+            onProgress: (bytes) => row.progress(bytes),
+            sessionEnd: last ? batch : undefined,
+          });
+          row.finish(
+            outcome.verified ? "Sent; the receiver verified its SHA-256." : "Sent.",
+            file.size,
+          );
         }),
       );
       this.sendQueues.set(member.id, next);
-    }
+    });
   }
 
   /** Runs one transfer, fails its row on any error, and always releases the connection. */
@@ -132,15 +141,15 @@ export class RoomSession {
     };
     try {
       await Promise.race([work(onLink), aborted]);
+      if (link) lingerThenClose(link);
     } catch (error) {
       row.fail(describeError(error));
       // Closing the channels ends the transfer code still waiting on them.
       link?.own.close();
       link?.remote.close();
+      link?.pc.close();
     } finally {
       if (entry) this.active.delete(entry);
-      const finished = link;
-      setTimeout(() => finished?.pc.close(), CLOSE_DELAY_MS);
     }
   }
 
@@ -148,4 +157,13 @@ export class RoomSession {
     this.transfers.append(row.element);
     return row;
   }
+}
+
+/** Keeps a finished connection until the other side closes it, or a while. */
+function lingerThenClose(link: PeerLink): void {
+  const timer = setTimeout(() => link.pc.close(), LINGER_MS);
+  void channelClosed(link.remote).then(() => {
+    clearTimeout(timer);
+    link.pc.close();
+  });
 }

@@ -21,7 +21,7 @@ export class TransferRow {
 
   constructor(
     private readonly direction: Direction,
-    private readonly peerName: string,
+    peerName: string,
     fileName: string,
   ) {
     this.nameLine = h("span", { class: "transfer-name" }, fileName);
@@ -55,12 +55,14 @@ export class TransferRow {
     this.status.textContent = text;
   }
 
+  /** `total` is -1 for a stream whose length is unknown until it ends. */
   start(fileName: string, total: number): void {
     this.nameLine.textContent = fileName;
     this.bar.setAttribute("aria-label", `Progress of ${fileName}`);
     this.total = total;
-    this.bar.max = Math.max(total, 1);
-    this.meter = new ProgressMeter(total);
+    if (total >= 0) this.bar.max = Math.max(total, 1);
+    else this.bar.removeAttribute("value");
+    this.meter = new ProgressMeter(Math.max(total, 0));
     this.setState("active");
     this.setStatus(this.direction === "send" ? "Sending…" : "Receiving…");
     this.progress(0, true);
@@ -72,29 +74,33 @@ export class TransferRow {
     const now = performance.now();
     if (!force && now - this.lastDraw < REDRAW_INTERVAL_MS) return;
     this.lastDraw = now;
-    this.bar.value = bytes;
-    const parts = [`${formatBytes(bytes)} of ${formatBytes(this.total)}`];
-    if (reading.rate > 0) {
-      parts.push(formatRate(reading.rate), `${formatDuration(reading.secondsLeft)} left`);
-    }
+    const known = this.total >= 0;
+    if (known) this.bar.value = bytes;
+    const parts = [
+      known ? `${formatBytes(bytes)} of ${formatBytes(this.total)}` : formatBytes(bytes),
+    ];
+    if (reading.rate > 0) parts.push(formatRate(reading.rate));
+    if (reading.rate > 0 && known) parts.push(`${formatDuration(reading.secondsLeft)} left`);
     this.detail.textContent = parts.join(" · ");
   }
 
-  finish(summary: string, ...actions: HTMLElement[]): void {
+  finish(summary: string, bytes: number, ...actions: HTMLElement[]): void {
+    this.bar.max = Math.max(bytes, 1);
     this.bar.value = this.bar.max;
-    this.detail.textContent = formatBytes(this.total);
+    this.detail.textContent = formatBytes(bytes);
     this.setState("done");
     this.setStatus(summary);
     replaceChildren(this.actions, ...actions);
+  }
+
+  /** An extra line under the row, e.g. that the sender has finished. */
+  note(text: string): void {
+    this.element.append(h("p", { class: "transfer-note" }, text));
   }
 
   fail(message: string): void {
     this.setState("failed");
     this.setStatus(message);
     this.detail.textContent = "";
-  }
-
-  get peer(): string {
-    return this.peerName;
   }
 }
