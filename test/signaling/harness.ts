@@ -50,8 +50,11 @@ export async function useServer(options: SignalingServerOptions = {}): Promise<H
       const joined: SignalingClient[] = [];
       for (const username of usernames) {
         const client = await harness.open();
+        // Consume the users push each earlier member gets, so tests start with empty inboxes.
+        const pushes = joined.map((member) => member.nextUsers());
         const reply = await client.request("connect", { username, roomname });
         if ((reply.payload as { err: unknown }).err !== null) throw new Error("join failed");
+        await Promise.all(pushes);
         joined.push(client);
       }
       return joined;

@@ -39,14 +39,13 @@ export class SignalingClient {
   /** Opens a socket to `wsUrl` with the signaling subprotocol. */
   static open(
     wsUrl: string,
-    options: { protocol?: string | null; origin?: string } = {},
+    options: { protocol?: string | null; origin?: string; localAddress?: string } = {},
   ): Promise<SignalingClient> {
     const protocols = options.protocol === null ? [] : [options.protocol ?? "signaling"];
-    const socket = new WebSocket(
-      wsUrl,
-      protocols,
-      options.origin ? { origin: options.origin } : {},
-    );
+    const socket = new WebSocket(wsUrl, protocols, {
+      ...(options.origin ? { origin: options.origin } : {}),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
     return new Promise((resolve, reject) => {
       socket.once("open", () => resolve(new SignalingClient(socket)));
       socket.once("unexpected-response", (_request, response) => {
