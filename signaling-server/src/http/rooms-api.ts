@@ -14,6 +14,7 @@ import { clientIp, retryAfterSeconds } from "../limits/guards.js";
 import type { ServerContext } from "../options.js";
 import { RoomLimitError } from "../store/memory-room-store.js";
 import { hashPassword, isEffectivePassword } from "../store/password.js";
+import { StoreUnavailableError } from "../store/room-store.js";
 import { acceptsJson, readJsonBody } from "./request-body.js";
 import { HttpError, sendJson } from "./respond.js";
 
@@ -70,18 +71,18 @@ export async function createRoom(
     });
   }
   const passwordHash = password === undefined ? null : await hashPassword(password);
-  const webSocketUri = await context.picker.pickWebSocketUri({
-    roomname,
-    requestHost: validHostHeader(request.headers.host),
-  });
   let created: boolean;
+  let webSocketUri: string;
   try {
+    webSocketUri = await context.picker.pickWebSocketUri({
+      roomname,
+      requestHost: validHostHeader(request.headers.host),
+    });
     const room = { name: roomname, passwordHash, webSocketUri, createdAt: context.clock.now() };
     created = await context.store.createRoom(room, context.limits.roomTtlMs);
   } catch (error) {
     if (error instanceof RoomLimitError) throw new HttpError(503, error.message);
-    context.logger.error({ err: error }, "room store failed to create a room");
-    throw new HttpError(500, "room store unavailable");
+    throw storeFailure(context, error, "room store failed to create a room");
   }
   if (!created) throw new HttpError(409, "a room with that name already exists");
   context.metrics.inc("kad_rooms_created_total");
@@ -112,8 +113,7 @@ export async function lookUpRoom(
   try {
     room = await context.store.getRoom(name);
   } catch (error) {
-    context.logger.error({ err: error }, "room store failed to look a room up");
-    throw new HttpError(500, "room store unavailable");
+    throw storeFailure(context, error, "room store failed to look a room up");
   }
   if (!room) {
     failures.hit(ip);
@@ -124,6 +124,19 @@ export async function lookUpRoom(
     hasPassword: room.passwordHash !== null,
   };
   sendJson(response, 200, info);
+}
+
+/** Seconds a client is asked to wait while the store's backend is down. */
+const STORE_RETRY_AFTER_SECONDS = 5;
+
+function storeFailure(context: ServerContext, error: unknown, message: string): HttpError {
+  context.logger.error({ err: error }, message);
+  if (error instanceof StoreUnavailableError) {
+    return new HttpError(503, "room store temporarily unavailable; try again shortly", {
+      "Retry-After": String(STORE_RETRY_AFTER_SECONDS),
+    });
+  }
+  return new HttpError(500, "room store unavailable");
 }
 
 function safeDecode(text: string): string | undefined {

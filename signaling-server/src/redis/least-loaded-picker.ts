@@ -1,6 +1,7 @@
 /** POST /rooms hands out the live instance with the fewest connections. */
 import type { InstancePicker } from "../instance-picker.js";
 import type { InstanceRegistry } from "./instance-registry.js";
+import { storeCall } from "./redis-room-store.js";
 
 export class LeastLoadedPicker implements InstancePicker {
   constructor(
@@ -10,7 +11,7 @@ export class LeastLoadedPicker implements InstancePicker {
   ) {}
 
   async pickWebSocketUri(): Promise<string> {
-    const instance = await this.registry.pickLeastLoaded();
+    const instance = await storeCall(this.registry.pickLeastLoaded());
     if (instance) return instance.url;
     // The pool is empty only right after Redis lost its data, before the next heartbeat.
     const own = this.ownUri();

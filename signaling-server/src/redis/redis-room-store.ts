@@ -7,7 +7,13 @@
  * through Redis TTLs.
  */
 import { ROOM_TTL_MS } from "../../../src/protocol/limits.js";
-import type { AddMemberResult, RoomMember, RoomRecord, RoomStore } from "../store/room-store.js";
+import {
+  type AddMemberResult,
+  type RoomMember,
+  type RoomRecord,
+  type RoomStore,
+  StoreUnavailableError,
+} from "../store/room-store.js";
 import type { RedisClient } from "./redis-connection.js";
 import { instanceMembersKey, membershipEntry, roomKey, roomMembersKey } from "./redis-keys.js";
 import { defineScript, runScript } from "./redis-script.js";
@@ -100,41 +106,45 @@ export class RedisRoomStore implements RoomStore {
 
   async createRoom(room: RoomRecord, ttlMs: number): Promise<boolean> {
     this.roomTtlMs = ttlMs;
-    const created = await runScript(
-      this.redis,
-      CREATE_ROOM,
-      [roomKey(room.name), roomMembersKey(room.name)],
-      [ttlMs, room.name, room.passwordHash ?? "", room.webSocketUri, room.createdAt],
+    const created = await storeCall(
+      runScript(
+        this.redis,
+        CREATE_ROOM,
+        [roomKey(room.name), roomMembersKey(room.name)],
+        [ttlMs, room.name, room.passwordHash ?? "", room.webSocketUri, room.createdAt],
+      ),
     );
     return created === 1;
   }
 
   async getRoom(name: string): Promise<RoomRecord | undefined> {
-    const fields = await this.redis.hgetall(roomKey(name));
+    const fields = await storeCall(this.redis.hgetall(roomKey(name)));
     return parseRoom(fields);
   }
 
   async refreshRoom(name: string, ttlMs: number): Promise<boolean> {
     this.roomTtlMs = ttlMs;
     const keys = [roomKey(name), roomMembersKey(name)];
-    return (await runScript(this.redis, REFRESH_ROOM, keys, [ttlMs])) === 1;
+    return (await storeCall(runScript(this.redis, REFRESH_ROOM, keys, [ttlMs]))) === 1;
   }
 
   async addMember(name: string, member: RoomMember, maxMembers: number): Promise<AddMemberResult> {
     // Indexed first: a member must never exist in Redis without a way to clean it up.
     const entry = membershipEntry(name, member.peerId);
-    await this.redis.sadd(instanceMembersKey(this.instanceId), entry);
-    const result = await runScript(
-      this.redis,
-      ADD_MEMBER,
-      [roomKey(name), roomMembersKey(name)],
-      [member.peerId, member.username, maxMembers],
+    await storeCall(this.redis.sadd(instanceMembersKey(this.instanceId), entry));
+    const result = await storeCall(
+      runScript(
+        this.redis,
+        ADD_MEMBER,
+        [roomKey(name), roomMembersKey(name)],
+        [member.peerId, member.username, maxMembers],
+      ),
     );
     if (Array.isArray(result)) {
       this.remember(name, result, member);
       return { ok: true };
     }
-    await this.redis.srem(instanceMembersKey(this.instanceId), entry);
+    await storeCall(this.redis.srem(instanceMembersKey(this.instanceId), entry));
     if (typeof result === "string" && ADD_MEMBER_RESULTS.has(result)) {
       return { ok: false, reason: result as "notfound" | "username-conflict" | "room-full" };
     }
@@ -145,8 +155,8 @@ export class RedisRoomStore implements RoomStore {
     this.forget(name, peerId);
     const entry = membershipEntry(name, peerId);
     try {
-      await this.redis.hdel(roomMembersKey(name), peerId);
-      await this.redis.srem(instanceMembersKey(this.instanceId), entry);
+      await storeCall(this.redis.hdel(roomMembersKey(name), peerId));
+      await storeCall(this.redis.srem(instanceMembersKey(this.instanceId), entry));
       this.unfinishedRemovals.delete(entry);
     } catch (error) {
       // Redis is unreachable: remember the leave so no ghost member stays behind.
@@ -168,7 +178,7 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async listMembers(name: string): Promise<RoomMember[]> {
-    const entries = await this.redis.hgetall(roomMembersKey(name));
+    const entries = await storeCall(this.redis.hgetall(roomMembersKey(name)));
     return parseMembers(entries);
   }
 
@@ -230,6 +240,23 @@ export class RedisRoomStore implements RoomStore {
     if (!room) return;
     room.members.delete(peerId);
     if (room.members.size === 0) this.localRooms.delete(name);
+  }
+}
+
+/**
+ * Connection trouble (refused, closed, timed out) becomes StoreUnavailableError,
+ * which the server answers with 503; other error replies from Redis stay as they are (500).
+ */
+/** Error replies that mean "not now" (cluster failover, loading after a restart). */
+const TRANSIENT_REPLY = /^(CLUSTERDOWN|LOADING|TRYAGAIN|MASTERDOWN|BUSY)/;
+
+export async function storeCall<T>(command: Promise<T>): Promise<T> {
+  try {
+    return await command;
+  } catch (error) {
+    const isReply = error instanceof Error && error.name === "ReplyError";
+    if (isReply && !TRANSIENT_REPLY.test(error.message)) throw error;
+    throw new StoreUnavailableError(error);
   }
 }
 

@@ -9,7 +9,8 @@
  * the same step that adds the member. Rooms expire `ttlMs` after creation or
  * the last `refreshRoom`; an expired room and its members are gone for every
  * reader. A store that cannot answer rejects; the server maps that to 500 /
- * INTERNAL_ERROR.
+ * INTERNAL_ERROR, or to 503 (retry later) when the rejection is a
+ * StoreUnavailableError: the store's backend is down, not broken.
  */
 
 export interface RoomRecord {
@@ -46,4 +47,12 @@ export interface RoomStore {
   listMembers(name: string): Promise<RoomMember[]>;
   /** Releases connections and timers. */
   close(): Promise<void>;
+}
+
+/** The store's backend (e.g. Redis) is unreachable right now; the request may succeed later. */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super("room store temporarily unavailable", { cause });
+    this.name = "StoreUnavailableError";
+  }
 }
