@@ -1,0 +1,292 @@
+/**
+ * Signaling server load benchmark (npm run bench:signaling).
+ *
+ *   1. throughput: ROOMS rooms, each with two clients; the first runs the whole
+ *      8-step initiate chain CHAINS times against the second, all rooms at
+ *      once. Prints initiates per second and p50/p99 chain latency.
+ *   2. idle memory: IDLE connections that joined rooms of two and sit idle;
+ *      prints the server's RSS (and heap) per idle connection.
+ *
+ * The server runs in its own process (this file, role "server") so its RSS is
+ * its own. Loopback only; per-IP and rate limits raised through
+ * startSignalingServer's `limits`, since every client shares 127.0.0.1.
+ * Bounded: the whole run aborts after DEADLINE_MS.
+ *
+ * Environment: BENCH_ROOMS (200), BENCH_CHAINS (25), BENCH_IDLE (10000).
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
+import { startSignalingServer } from "../signaling-server/src/index.js";
+
+const ROOMS = Number(process.env.BENCH_ROOMS ?? 200);
+const CHAINS = Number(process.env.BENCH_CHAINS ?? 25);
+const IDLE = Number(process.env.BENCH_IDLE ?? 10_000);
+const DEADLINE_MS = 240_000;
+const OPEN_CONCURRENCY = 200;
+/** Relative to the working directory, which npm sets to the package root. */
+const RESULTS_FILE = "bench/signaling-load.results.json";
+
+const SDP = `v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n${"a=x-padding:0123456789abcdef0123456789abcdef\r\n".repeat(60)}`;
+const CANDIDATES = Array.from({ length: 4 }, (_, i) => ({
+  candidate: `candidate:${i} 1 UDP 2122260223 127.0.0.1 ${50_000 + i} typ host generation 0`,
+  sdpMid: "0",
+  sdpMLineIndex: 0,
+}));
+
+type Frame = { type?: string; replyId?: string; id?: string; payload?: unknown };
+
+// ---- server role ------------------------------------------------------------
+
+async function serverRole(): Promise<void> {
+  const server = await startSignalingServer({
+    host: "127.0.0.1",
+    port: 0,
+    limits: {
+      maxConnections: IDLE + 2 * ROOMS + 100,
+      maxConnectionsPerIp: IDLE + 2 * ROOMS + 100,
+      roomCreationsPerIpPerMinute: 1_000_000,
+      maxRooms: 1_000_000,
+      framesPerSecond: 1_000_000,
+      frameBurst: 1_000_000,
+    },
+  });
+  const send = (message: unknown) => process.send?.(message);
+  process.on("message", (message: { cmd: string }) => {
+    if (message.cmd === "memory") {
+      (globalThis as { gc?: () => void }).gc?.();
+      const { rss, heapUsed } = process.memoryUsage();
+      send({ cmd: "memory", rss, heapUsed, open: server.metrics.value("kad_connections_open") });
+    } else if (message.cmd === "stop") {
+      server.close().then(() => process.exit(0));
+    }
+  });
+  send({ cmd: "ready", url: server.url });
+}
+
+// ---- client side ------------------------------------------------------------
+
+class Client {
+  private readonly waiting = new Map<string, (frame: Frame) => void>();
+  private readonly queue: Frame[] = [];
+  private readonly takers: Array<(frame: Frame) => void> = [];
+
+  constructor(readonly socket: WebSocket) {
+    socket.on("message", (data) => {
+      const frame = JSON.parse(String(data)) as Frame;
+      const waiter = frame.replyId ? this.waiting.get(frame.replyId) : undefined;
+      if (waiter && frame.replyId) {
+        this.waiting.delete(frame.replyId);
+        waiter(frame);
+      } else if (frame.type === "initiate") {
+        const taker = this.takers.shift();
+        if (taker) taker(frame);
+        else this.queue.push(frame);
+      }
+    });
+  }
+
+  static open(url: string): Promise<Client> {
+    const socket = new WebSocket(url, ["signaling"], { perMessageDeflate: false });
+    return new Promise((resolve, reject) => {
+      socket.once("open", () => resolve(new Client(socket)));
+      socket.once("error", reject);
+    });
+  }
+
+  /** Sends a frame with a fresh id and resolves with its reply. */
+  ask(frame: Frame): Promise<Frame> {
+    const id = randomUUID();
+    const reply = new Promise<Frame>((resolve) => this.waiting.set(id, resolve));
+    this.socket.send(JSON.stringify({ ...frame, id }));
+    return reply;
+  }
+
+  tell(frame: Frame): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  nextInitiate(): Promise<Frame> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve) => this.takers.push(resolve));
+  }
+}
+
+async function createRoom(base: string, roomname: string): Promise<string> {
+  const response = await fetch(`${base}/rooms`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: "bench", roomname }),
+  });
+  if (response.status !== 201) throw new Error(`POST /rooms: ${response.status}`);
+  return (await response.json()) as string;
+}
+
+/** Creates a room and joins two clients; returns [initiator, responder, responder's id]. */
+async function pair(base: string): Promise<[Client, Client, string]> {
+  const roomname = `bench-${randomUUID().slice(0, 18)}`;
+  const wsUrl = await createRoom(base, roomname);
+  const [a, b] = await Promise.all([Client.open(wsUrl), Client.open(wsUrl)]);
+  await a.ask({ type: "connect", payload: { username: "a", roomname } });
+  await b.ask({ type: "connect", payload: { username: "b", roomname } });
+  const users = (await a.ask({ type: "users", payload: {} })).payload as Array<{ id: string }>;
+  return [a, b, users[0]?.id as string];
+}
+
+/** The responder side: answers every initiate, then sends its candidates. */
+function respond(b: Client): void {
+  const loop = async () => {
+    for (;;) {
+      const offer = await b.nextInitiate();
+      const step6 = await b.ask({ replyId: offer.id, payload: { type: "answer", sdp: SDP } });
+      b.tell({ replyId: step6.id, payload: CANDIDATES });
+    }
+  };
+  loop().catch(() => {});
+}
+
+/** One full 8-step chain from the initiator's side; resolves with its duration in ms. */
+async function chain(a: Client, target: string): Promise<number> {
+  const started = performance.now();
+  const answer = await a.ask({
+    type: "initiate",
+    payload: { id: target, offerSDP: { type: "offer", sdp: SDP } },
+  });
+  const last = await a.ask({ replyId: answer.id, payload: CANDIDATES });
+  if (!Array.isArray(last.payload))
+    throw new Error(`chain failed: ${JSON.stringify(last.payload)}`);
+  return performance.now() - started;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function inBatches<T>(count: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let start = 0; start < count; start += OPEN_CONCURRENCY) {
+    const batch = Array.from({ length: Math.min(OPEN_CONCURRENCY, count - start) }, (_, i) =>
+      task(start + i),
+    );
+    results.push(...(await Promise.all(batch)));
+  }
+  return results;
+}
+
+async function throughput(base: string) {
+  const pairs = await inBatches(ROOMS, () => pair(base));
+  for (const [, b] of pairs) respond(b);
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    pairs.map(async ([a, , target]) => {
+      for (let i = 0; i < CHAINS; i += 1) latencies.push(await chain(a, target));
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  for (const [a, b] of pairs) {
+    a.socket.terminate();
+    b.socket.terminate();
+  }
+  latencies.sort((x, y) => x - y);
+  return {
+    chains: latencies.length,
+    initiatesPerSecond: Math.round(latencies.length / seconds),
+    p50Ms: Number(percentile(latencies, 50).toFixed(2)),
+    p99Ms: Number(percentile(latencies, 99).toFixed(2)),
+  };
+}
+
+function ask(server: ChildProcess, cmd: string): Promise<Record<string, number>> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { cmd: string }) => {
+      if (message.cmd !== cmd) return;
+      server.off("message", onMessage);
+      resolve(message as unknown as Record<string, number>);
+    };
+    server.on("message", onMessage);
+    server.send({ cmd });
+  });
+}
+
+async function idleMemory(base: string, server: ChildProcess) {
+  // Wait until the throughput phase's sockets are gone on the server too.
+  let before = await ask(server, "memory");
+  while ((before.open ?? 0) > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    before = await ask(server, "memory");
+  }
+  const pairs = await inBatches(IDLE / 2, () => pair(base));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const after = await ask(server, "memory");
+  for (const [a, b] of pairs) {
+    a.socket.terminate();
+    b.socket.terminate();
+  }
+  const connections = (after.open ?? 0) - (before.open ?? 0);
+  return {
+    connections,
+    rssBeforeMiB: Number(((before.rss ?? 0) / 2 ** 20).toFixed(1)),
+    rssAfterMiB: Number(((after.rss ?? 0) / 2 ** 20).toFixed(1)),
+    rssPerConnectionKiB: Number(
+      (((after.rss ?? 0) - (before.rss ?? 0)) / connections / 1024).toFixed(2),
+    ),
+    heapPerConnectionKiB: Number(
+      (((after.heapUsed ?? 0) - (before.heapUsed ?? 0)) / connections / 1024).toFixed(2),
+    ),
+  };
+}
+
+async function main(): Promise<void> {
+  const server = fork(fileURLToPath(import.meta.url), ["server"], {
+    execArgv: ["--expose-gc"],
+    env: process.env,
+  });
+  const deadline = setTimeout(() => {
+    process.stderr.write(`bench: aborted after ${DEADLINE_MS / 1000} s\n`);
+    server.kill("SIGKILL");
+    process.exit(1);
+  }, DEADLINE_MS);
+  const { url } = (await ask(server, "ready").catch(() => ({}))) as unknown as { url: string };
+  process.stderr.write(
+    `bench: server at ${url}; ${ROOMS} rooms x ${CHAINS} chains, then ${IDLE} idle connections\n`,
+  );
+  const load = await throughput(url);
+  process.stdout.write(
+    `initiate chains: ${load.chains} in parallel rooms: ${load.initiatesPerSecond} initiates/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms\n`,
+  );
+  const idle = await idleMemory(url, server);
+  process.stdout.write(
+    `idle connections: ${idle.connections}: server RSS ${idle.rssBeforeMiB} -> ${idle.rssAfterMiB} MiB, ${idle.rssPerConnectionKiB} KiB RSS and ${idle.heapPerConnectionKiB} KiB heap per connection\n`,
+  );
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    rooms: ROOMS,
+    chainsPerRoom: CHAINS,
+    ...load,
+    idle,
+  };
+  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  server.send({ cmd: "stop" });
+  clearTimeout(deadline);
+}
+
+if (process.argv[2] === "server") {
+  serverRole().catch((error: unknown) => {
+    process.stderr.write(`bench server: ${String(error)}\n`);
+    process.exit(1);
+  });
+} else {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`bench: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
