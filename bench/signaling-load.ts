@@ -266,6 +266,8 @@ async function main(): Promise<void> {
   const results = {
     date: new Date().toISOString(),
     node: process.version,
+    cpus: cpus().length,
+    loadAverage1m: Number(loadavg()[0]?.toFixed(2)),
     rooms: ROOMS,
     chainsPerRoom: CHAINS,
     ...load,
