@@ -21,7 +21,8 @@ export function homeView(onCreated: (room: CreatedRoom) => void): HTMLElement {
     autocomplete: "off",
     autocapitalize: "none",
     spellcheck: "false",
-    pattern: ROOM_NAME_PATTERN.source.slice(1, -1),
+    // HTML patterns use the v flag, where a literal dash in a class must be escaped.
+    pattern: "[a-zA-Z0-9\\-]{5,64}",
     placeholder: "leave empty for a random code",
     "aria-describedby": "room-code-help",
   });

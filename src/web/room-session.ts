@@ -3,10 +3,10 @@
  * one at a time per person) and files coming in (each initiate answered).
  */
 import type { Member } from "../protocol/signaling-messages.js";
-import { channelClosed, peerLeft } from "./channel-waits.js";
+import { channelClosed } from "./channel-waits.js";
 import { h } from "./dom.js";
 import { MembersList } from "./members-list.js";
-import { describeError } from "./page-error.js";
+import { describeError, PageError } from "./page-error.js";
 import { answerInitiate, initiateTo, type LinkOptions, type PeerLink } from "./peer-link.js";
 import { receiveFile } from "./receive-transfer.js";
 import { sendFile } from "./send-transfer.js";
@@ -22,6 +22,7 @@ const LINGER_MS = 30_000;
 
 interface ActiveTransfer {
   peerId: string;
+  link: PeerLink | undefined;
   abort(error: unknown): void;
 }
 
@@ -32,6 +33,7 @@ export class RoomSession {
   private readonly sendQueues = new Map<string, Promise<void>>();
   private readonly active = new Set<ActiveTransfer>();
   private incoming = 0;
+  private memberNames = new Map<string, string>();
 
   constructor(
     private readonly signaling: Signaling,
@@ -65,10 +67,16 @@ export class RoomSession {
   }
 
   updateMembers(members: Member[]): void {
+    const before = new Map(this.memberNames);
     this.members.update(members);
+    this.memberNames = new Map(members.map((member) => [member.id, member.name]));
     for (const transfer of this.active) {
-      if (this.members.has(transfer.peerId)) continue;
-      setTimeout(() => transfer.abort(peerLeft()), PEER_LEFT_GRACE_MS);
+      if (this.memberNames.has(transfer.peerId)) continue;
+      const name = before.get(transfer.peerId) ?? "The other side";
+      giveUpWhenConnectionDrops(
+        transfer,
+        new PageError("peer-left", `${name} left before the transfer finished.`),
+      );
     }
   }
 
@@ -132,11 +140,12 @@ export class RoomSession {
     let link: PeerLink | undefined;
     let entry: ActiveTransfer | undefined;
     const aborted = new Promise<never>((_, reject) => {
-      entry = { peerId, abort: reject };
+      entry = { peerId, link: undefined, abort: reject };
     });
     if (entry) this.active.add(entry);
     const onLink = (established: PeerLink) => {
       link = established;
+      if (entry) entry.link = established;
       return established;
     };
     try {
@@ -166,4 +175,24 @@ function lingerThenClose(link: PeerLink): void {
     clearTimeout(timer);
     link.pc.close();
   });
+}
+
+/**
+ * A member who left the room may still be finishing its last bytes, but a
+ * closed tab or killed process sends no goodbye on the data channel: its ICE
+ * connection just stops answering (Chromium reports "disconnected" within
+ * about 5 s). So once the member has left, a connection that is not (or no
+ * longer) "connected" means the transfer is over; a grace period bounds the rest.
+ */
+function giveUpWhenConnectionDrops(transfer: ActiveTransfer, error: PageError): void {
+  const pc = transfer.link?.pc;
+  const giveUp = () => transfer.abort(error);
+  if (pc?.connectionState !== "connected") {
+    giveUp();
+    return;
+  }
+  pc.addEventListener("connectionstatechange", () => {
+    if (pc.connectionState !== "connected") giveUp();
+  });
+  setTimeout(giveUp, PEER_LEFT_GRACE_MS);
 }

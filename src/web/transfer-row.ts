@@ -98,9 +98,10 @@ export class TransferRow {
     this.element.append(h("p", { class: "transfer-note" }, text));
   }
 
+  /** Keeps the byte count so far, which tells how far it got. */
   fail(message: string): void {
     this.setState("failed");
     this.setStatus(message);
-    this.detail.textContent = "";
+    if (!this.meter) this.detail.textContent = "";
   }
 }

@@ -1,0 +1,90 @@
+import { open as openFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  createRoom,
+  openPage,
+  ownName,
+  saveAll,
+  sendFiles,
+  waitForMember,
+  waitForTransfers,
+  waitJoined,
+} from "../helpers/browser.js";
+import { saveScreenshot } from "../helpers/browser-artifacts.js";
+import { type BrowserEnv, startBrowserEnv } from "../helpers/browser-env.js";
+import { sha256File, writeRandomFile } from "../helpers/files.js";
+import { useTempDir } from "../helpers/temp-dir.js";
+
+let env: BrowserEnv;
+beforeAll(async () => {
+  env = await startBrowserEnv();
+});
+afterAll(() => env?.close());
+
+it("says so when a code names no room, and when it cannot be a code at all", async () => {
+  const browser = await env.launch();
+  const page = await openPage(browser.context, `${env.secureOrigin}/#/7-no-such-room`);
+  const error = page.locator(".error-card");
+  await error.waitFor();
+  expect(await error.getAttribute("data-error")).toBe("room-not-found");
+  expect(await error.textContent()).toContain('There is no room "7-no-such-room"');
+  await saveScreenshot(page, "unknown-code.png");
+
+  await page.goto(`${env.secureOrigin}/#/ab`);
+  await page.locator(".error-card[data-error=bad-code]").waitFor();
+  await page.getByRole("link", { name: "Create a new room" }).click();
+  await page.getByRole("button", { name: "Create room" }).waitFor();
+});
+
+it("asks for the password of a protected room, refuses a wrong one, and works on a plain-http LAN origin", async () => {
+  const dir = await useTempDir();
+  const source = join(dir, "secret.bin");
+  await writeRandomFile(source, 2 * 1024 * 1024 + 3);
+  const browser = await env.launch();
+  // The LAN origin is not a secure context: no crypto.subtle, no origin-private file system.
+  const owner = await openPage(browser.context, `${env.lanOrigin}/`);
+  expect(await owner.evaluate(() => window.isSecureContext)).toBe(false);
+  const code = await createRoom(owner, { code: "locked-room-42", password: "open sesame" });
+  expect(code).toBe("locked-room-42");
+
+  const guest = await openPage(browser.context, `${env.lanOrigin}/#/${code}`);
+  const password = guest.getByLabel("This room is protected. Enter its password:");
+  await password.fill("wrong guess");
+  await password.press("Enter");
+  await guest.getByText("That password is wrong. Try again.").waitFor();
+  await guest.getByLabel("This room is protected. Enter its password:").fill("open sesame");
+  await guest.getByRole("button", { name: "Join" }).click();
+  await waitJoined(guest);
+
+  await waitForMember(owner, await ownName(guest));
+  await sendFiles(owner, await ownName(guest), [source]);
+  await waitForTransfers(guest, "receive", 1);
+  await waitForTransfers(owner, "send", 1);
+  expect(await guest.locator(".transfer-status").first().textContent()).toBe(
+    "Received, SHA-256 verified.",
+  );
+  expect(await saveAll(guest)).toEqual(new Map([["secret.bin", await sha256File(source)]]));
+});
+
+it("tells the receiver when the sender leaves mid-transfer", async () => {
+  const dir = await useTempDir();
+  const source = join(dir, "big.bin");
+  const file = await openFile(source, "w");
+  await file.truncate(1024 * 1024 * 1024);
+  await file.close();
+  const senderBrowser = await env.launch();
+  const receiverBrowser = await env.launch();
+  const sender = await openPage(senderBrowser.context, `${env.secureOrigin}/`);
+  const code = await createRoom(sender);
+  const receiver = await openPage(receiverBrowser.context, `${env.secureOrigin}/#/${code}`);
+  await waitJoined(receiver);
+  await sendFiles(sender, await waitForMember(sender), [source]);
+  await receiver.locator(".transfer[data-state=active]").waitFor();
+  await sender.close();
+  const failed = receiver.locator(".transfer[data-state=failed] .transfer-status");
+  await failed.waitFor({ timeout: 30_000 });
+  expect(await failed.textContent()).toMatch(/left before the transfer finished/);
+  await receiver.locator(".member").waitFor({ state: "detached" });
+  await saveScreenshot(receiver, "peer-left.png");
+});
