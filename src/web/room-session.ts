@@ -89,7 +89,10 @@ export class RoomSession {
     void this.track(initiate.from, row, async (onLink) => {
       const link = onLink(await answerInitiate(this.signaling, initiate, this.options));
       const file = await receiveFile(link, {
-        onMetadata: (incoming) => row.start(incoming.name, incoming.size),
+        onMetadata: (incoming, sink) => {
+          row.element.dataset.sink = sink;
+          row.start(incoming.name, incoming.size);
+        },
         onProgress: (bytes) => row.progress(bytes),
         onSessionEnd: ({ files }) =>
           row.note(`${name} has finished sending (${files} ${files === 1 ? "file" : "files"}).`),

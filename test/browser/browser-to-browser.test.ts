@@ -43,6 +43,12 @@ it("sends files from one browser to another through a room made on the home page
   await waitForTransfers(bobPage, "receive", 2);
   await waitForTransfers(alicePage, "send", 2);
   await saveScreenshot(bobPage, "browser-received.png");
+  // A secure context (loopback) streams to the origin-private file system.
+  const rows = bobPage.locator(".transfer");
+  for (const row of await rows.all()) {
+    expect(await row.getAttribute("data-sink")).toBe("disk");
+    expect(await row.locator(".transfer-status").textContent()).toBe("Received, SHA-256 verified.");
+  }
   const received = await saveAll(bobPage);
   expect(received).toEqual(
     new Map([

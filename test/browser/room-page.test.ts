@@ -64,6 +64,8 @@ it("asks for the password of a protected room, refuses a wrong one, and works on
   expect(await guest.locator(".transfer-status").first().textContent()).toBe(
     "Received, SHA-256 verified.",
   );
+  // No origin-private file system outside a secure context: chunks are collected in memory.
+  expect(await guest.locator(".transfer").first().getAttribute("data-sink")).toBe("memory");
   expect(await saveAll(guest)).toEqual(new Map([["secret.bin", await sha256File(source)]]));
 });
 
