@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { formatBytes, formatDuration, formatRate } from "../../../src/web/format.js";
+import { ProgressMeter } from "../../../src/web/progress-meter.js";
+import { safeFileName } from "../../../src/web/safe-name.js";
+
+describe("safeFileName", () => {
+  it.each([
+    ["report.pdf", "report.pdf"],
+    ["../../etc/passwd", "passwd"],
+    ["C:\\Windows\\system32\\cmd.exe", "cmd.exe"],
+    ["/abs/path/x.txt", "x.txt"],
+    ["dir/", "download"],
+    ["..", "download"],
+    ["", "download"],
+    ["  spaced name.txt  ", "spaced name.txt"],
+    ["bell\u0007.txt", "bell.txt"],
+    ["evil\u202etxt.exe", "eviltxt.exe"],
+    ["zero\u200bwidth.txt", "zerowidth.txt"],
+    ["ünïcødé 文件.txt", "ünïcødé 文件.txt"],
+  ])("%j -> %j", (name, expected) => {
+    expect(safeFileName(name)).toBe(expected);
+  });
+
+  it("bounds the length", () => {
+    expect(safeFileName("a".repeat(1000)).length).toBe(200);
+  });
+});
+
+describe("format", () => {
+  it.each([
+    [0, "0 B"],
+    [1023, "1023 B"],
+    [1024, "1.0 KiB"],
+    [20 * 1024 * 1024, "20.0 MiB"],
+    [150 * 1024 * 1024, "150 MiB"],
+    [3 * 1024 ** 4, "3.0 TiB"],
+  ])("formatBytes(%d) = %s", (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+
+  it("formats rates and durations", () => {
+    expect(formatRate(2.5 * 1024 * 1024)).toBe("2.5 MiB/s");
+    expect(formatDuration(Number.POSITIVE_INFINITY)).toBe("…");
+    expect(formatDuration(42.4)).toBe("42 s");
+    expect(formatDuration(125)).toBe("2 min 5 s");
+    expect(formatDuration(3 * 3600 + 120)).toBe("3 h 2 min");
+  });
+});
+
+describe("ProgressMeter", () => {
+  it("measures the rate over the last few seconds and derives the time left", () => {
+    let now = 0;
+    const meter = new ProgressMeter(100_000, () => now);
+    expect(meter.update(0)).toEqual({ bytes: 0, total: 100_000, rate: 0, secondsLeft: Infinity });
+    now = 1_000;
+    expect(meter.update(10_000)).toMatchObject({ rate: 10_000, secondsLeft: 9 });
+    // A burst long ago no longer counts once it falls out of the window.
+    for (let second = 2; second <= 6; second += 1) {
+      now = second * 1_000;
+      meter.update(10_000 + (second - 1) * 1_000);
+    }
+    expect(meter.update(15_000)).toMatchObject({ rate: 1_000, secondsLeft: 85 });
+  });
+});
