@@ -76,7 +76,8 @@ export class ConnectionRegistry {
           deliverToConnection(context, connection, message);
         run(handleConnect(context, connection, frame.payload, frame.id, deliver));
       } else if (connection.state !== "joined") {
-        connection.reject("not-joined", true);
+        // Not abusive: a client may pipeline a request behind its connect.
+        connection.reject("not-joined");
       } else if (frame.type === "users") {
         run(this.replyMembers(connection, frame.id));
       } else if (frame.type === "initiate") {

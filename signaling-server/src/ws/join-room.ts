@@ -44,11 +44,12 @@ export async function handleConnect(
   if (outcome !== null) {
     connection.state = "unjoined";
     context.metrics.inc("kad_connect_failures_total", { reply: outcome });
+    const level = outcome === "RATE_LIMITED" || outcome === "INTERNAL_ERROR" ? "warn" : "debug";
+    context.logger[level]({ ip: connection.ip, reply: outcome }, "connect refused");
     connection.reply(replyId, { err: outcome });
     return;
   }
   connection.reply(replyId, { err: null });
-  context.metrics.inc("kad_members_joined");
   const roomName = connection.room?.name as string;
   await pushMemberLists(context, roomName, connection.peerId).catch((error: unknown) =>
     context.logger.warn({ err: error }, "could not push the member list"),
@@ -93,6 +94,8 @@ async function join(
     return null;
   }
   connection.joined({ name: roomname, username }, () => keepRoomAlive(context, roomname));
+  // Counted here, together with the state change the leave path undoes.
+  context.metrics.inc("kad_members_joined");
   await store.refreshRoom(roomname, limits.roomTtlMs);
   return null;
 }

@@ -109,6 +109,10 @@ export class SignalingConnection {
     if (!abusive) return;
     this.badFrames += 1;
     if (this.badFrames > this.context.limits.maxBadFrames) {
+      this.context.logger.warn(
+        { ip: this.ip, reason },
+        "closing a socket that sent too many bad frames",
+      );
       this.close(CLOSE.policyViolation, "too many malformed frames");
     }
   }
@@ -133,6 +137,7 @@ export class SignalingConnection {
     if (this.state === "closed") return;
     if (!this.frames.take()) {
       this.reject("flood");
+      this.context.logger.warn({ ip: this.ip }, "closing a flooding socket");
       this.close(CLOSE.policyViolation, "too many messages");
       return;
     }

@@ -36,37 +36,50 @@ export function createUpgradeHandler(
   return (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on("error", () => socket.destroy());
     const ip = clientIp(request.socket.remoteAddress);
-    const refuse = (status: number, reason: string, message: string) => {
-      context.metrics.inc("kad_connections_rejected_total", { reason });
-      refuseHandshake(socket, status, message);
-    };
-    if (isClosing()) {
-      refuse(503, "shutting-down", "server is shutting down");
-      return;
-    }
-    if (!isOriginAllowed(request.headers.origin, context.allowOrigins)) {
-      refuse(403, "origin", "origin not allowed");
-      return;
-    }
-    const offered = (request.headers["sec-websocket-protocol"] ?? "")
-      .split(",")
-      .map((p) => p.trim());
-    if (!offered.includes(SIGNALING_SUBPROTOCOL)) {
-      refuse(400, "subprotocol", `the WebSocket subprotocol must be "${SIGNALING_SUBPROTOCOL}"`);
-      return;
-    }
-    const refusal = registry.refusal(ip);
-    if (refusal === "server-full") {
-      refuse(503, refusal, "server is at its connection limit");
-      return;
-    }
-    if (refusal === "ip-limit") {
-      context.metrics.inc("kad_rate_limited_total", { limit: "connections-per-ip" });
-      refuse(429, refusal, "too many connections from this address");
+    const refusal = handshakeRefusal(context, registry, request, ip, isClosing());
+    if (refusal) {
+      context.metrics.inc("kad_connections_rejected_total", { reason: refusal.reason });
+      if (refusal.status === 429) {
+        context.metrics.inc("kad_rate_limited_total", { limit: "connections-per-ip" });
+        context.logger.warn({ ip }, "too many connections from one address");
+      }
+      refuseHandshake(socket, refusal.status, refusal.message);
       return;
     }
     webSockets.handleUpgrade(request, socket, head, (webSocket) => registry.add(webSocket, ip));
   };
+}
+
+interface Refusal {
+  status: number;
+  reason: string;
+  message: string;
+}
+
+function handshakeRefusal(
+  context: ServerContext,
+  registry: ConnectionRegistry,
+  request: IncomingMessage,
+  ip: string,
+  closing: boolean,
+): Refusal | undefined {
+  if (closing) return { status: 503, reason: "shutting-down", message: "server is shutting down" };
+  if (!isOriginAllowed(request.headers.origin, context.allowOrigins)) {
+    return { status: 403, reason: "origin", message: "origin not allowed" };
+  }
+  const offered = (request.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+  if (!offered.includes(SIGNALING_SUBPROTOCOL)) {
+    const message = `the WebSocket subprotocol must be "${SIGNALING_SUBPROTOCOL}"`;
+    return { status: 400, reason: "subprotocol", message };
+  }
+  const limit = registry.refusal(ip);
+  if (limit === "server-full") {
+    return { status: 503, reason: limit, message: "server is at its connection limit" };
+  }
+  if (limit === "ip-limit") {
+    return { status: 429, reason: limit, message: "too many connections from this address" };
+  }
+  return undefined;
 }
 
 function refuseHandshake(socket: Duplex, status: number, message: string): void {
