@@ -1,6 +1,8 @@
 import { Command, CommanderError } from "commander";
 import { version } from "../../package.json";
 import { EXIT, isKadError } from "../util/errors.js";
+import { receiveCommand } from "./commands/receive.js";
+import { sendCommand } from "./commands/send.js";
 import { serveCommand } from "./commands/serve.js";
 
 const EXIT_CODES_HELP = `
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run kad --help for usage)")
     .addHelpText("after", EXIT_CODES_HELP)
     .exitOverride();
+  program.addCommand(sendCommand());
+  program.addCommand(receiveCommand());
   program.addCommand(serveCommand());
   return program;
 }

@@ -1,0 +1,65 @@
+/** `kad receive [options] <code>`: parse, then hand over to the receive session. */
+import { Command } from "commander";
+import {
+  addTransferOptions,
+  passwordOf,
+  runWithReporter,
+  type TransferFlags,
+  usage,
+} from "./transfer-options.js";
+
+interface ReceiveFlags extends TransferFlags {
+  output: string;
+  overwrite?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  kad receive 7-tiger-piano-oak                save into the current directory
+  kad receive -o ~/Downloads 23-40123-tiger-piano-oak
+  kad receive --server http://10.0.0.2:9891 7-tiger-piano-oak
+  kad receive http://10.0.0.2:9891/#/7-tiger-piano-oak   a browser link works too
+  kad receive CODE -o - | tar x                a single stream to stdout
+
+The code may also come from KAD_CODE (argv is visible to other users).
+Files arrive under a temporary name and are renamed only once their size and
+SHA-256 match; existing files are never replaced without --overwrite.`;
+
+export function receiveCommand(): Command {
+  return addTransferOptions(
+    new Command("receive")
+      .description("receive what a peer sends under a code")
+      .argument("[code]", "the code (or browser link) the sender shows; default $KAD_CODE")
+      .option("-o, --output <dir>", "directory to save into, or - for stdout", ".")
+      .option("--overwrite", "replace existing files"),
+  )
+    .addHelpText("after", EXAMPLES)
+    .action(async (code: string | undefined, flags: ReceiveFlags) => {
+      const shareCode = code ?? process.env.KAD_CODE;
+      if (!shareCode) throw usage("missing code", "Run kad receive CODE (or set KAD_CODE).");
+      if (flags.output === "-" && flags.json) {
+        throw usage("--json and -o - both want stdout", "Drop --json, or save into a directory.");
+      }
+      const { prepareOutputDirectory } = await import("../../transfer/output-path.js");
+      const { runReceive } = await import("../../session/receive-session.js");
+      if (flags.output !== "-") await prepareOutputDirectory(flags.output);
+      await runWithReporter(flags, "receive", (emit, signal) =>
+        runReceive(
+          {
+            code: shareCode,
+            server: flags.server,
+            password: passwordOf(flags, process.env),
+            output: flags.output,
+            overwrite: Boolean(flags.overwrite),
+            iceServers: flags.ice,
+            bind: flags.bind,
+            timeoutMs: flags.timeout * 1000,
+            stdout: process.stdout,
+            env: process.env,
+          },
+          emit,
+          signal,
+        ),
+      );
+    });
+}

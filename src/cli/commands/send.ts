@@ -1,0 +1,65 @@
+/** `kad send [options] <path...>`: parse, then hand over to the send session. */
+import { Command } from "commander";
+import {
+  addTransferOptions,
+  passwordOf,
+  runWithReporter,
+  type TransferFlags,
+  usage,
+} from "./transfer-options.js";
+
+interface SendFlags extends TransferFlags {
+  code?: string;
+}
+
+const EXAMPLES = `
+Examples:
+  kad send report.pdf                  prints a code; the receiver runs kad receive CODE
+  kad send photos/ notes.txt           directories are sent recursively
+  tar c dir | kad send -               stdin (the receiver must be kad)
+  kad send --server http://10.0.0.2:9891 --code 7-tiger-piano-oak big.iso
+
+Without --server (or KAD_SERVER), kad send runs a signaling server itself on
+this machine's LAN address and folds that address into the code, so
+kad receive on this machine or LAN needs nothing else.`;
+
+export function sendCommand(): Command {
+  return addTransferOptions(
+    new Command("send")
+      .description(
+        "send files, directories or stdin (-) to a peer; prints a code to give to the receiver",
+      )
+      .argument("<path...>", "files, directories, or - for stdin")
+      .option(
+        "--code <code>",
+        "use this code instead of a generated one (5-64 letters, digits, dashes)",
+      ),
+  )
+    .addHelpText("after", EXAMPLES)
+    .action(async (paths: string[], flags: SendFlags) => {
+      if (flags.code !== undefined && !/^[a-zA-Z0-9-]{5,64}$/.test(flags.code.trim())) {
+        throw usage(`invalid code: ${flags.code}`, "A code has 5-64 letters, digits or dashes.");
+      }
+      // Loaded only now, so `kad --help` stays instant.
+      const { collectSources } = await import("../../transfer/sources.js");
+      const { runSend } = await import("../../session/send-session.js");
+      const sources = await collectSources(paths);
+      await runWithReporter(flags, "send", (emit, signal) =>
+        runSend(
+          {
+            sources,
+            server: flags.server,
+            code: flags.code,
+            password: passwordOf(flags, process.env),
+            iceServers: flags.ice,
+            bind: flags.bind,
+            timeoutMs: flags.timeout * 1000,
+            stdin: process.stdin,
+            env: process.env,
+          },
+          emit,
+          signal,
+        ),
+      );
+    });
+}

@@ -1,0 +1,115 @@
+/** Options `kad send` and `kad receive` share, parsed once: flag > environment > default. */
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { SessionEvent } from "../../session/events.js";
+import { KadError } from "../../util/errors.js";
+import { createReporter } from "../output/reporter.js";
+
+/** Default --timeout: as long as a room lives. */
+export const DEFAULT_TIMEOUT_SECONDS = 1800;
+
+export interface TransferFlags {
+  server?: string;
+  json?: boolean;
+  quiet?: boolean;
+  timeout: number;
+  ice: string[];
+  bind?: string;
+  password?: string;
+}
+
+function parseTimeout(text: string): number {
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new InvalidArgumentError("must be a positive number of seconds");
+  return seconds;
+}
+
+function parseServer(text: string): string {
+  try {
+    const url = new URL(text);
+    if (url.protocol === "http:" || url.protocol === "https:") return text.replace(/\/+$/, "");
+  } catch {}
+  throw new InvalidArgumentError("must be an http(s) URL, e.g. http://127.0.0.1:9891");
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function addTransferOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--server <url>", "coordinator base URL (default: a server built into kad send)")
+        .env("KAD_SERVER")
+        .argParser(parseServer),
+    )
+    .option(
+      "--password <password>",
+      "room password (env KAD_PASSWORD; argv is visible to other users)",
+    )
+    .option("--json", "newline-delimited JSON events on stdout")
+    .option("-q, --quiet", "print errors only")
+    .option(
+      "--timeout <seconds>",
+      "give up waiting for the other side after this long",
+      parseTimeout,
+      DEFAULT_TIMEOUT_SECONDS,
+    )
+    .option(
+      "--ice <url>",
+      "STUN/TURN server, repeatable (default: none on loopback or LAN, else stun:stun.l.google.com:19302)",
+      collect,
+      [],
+    )
+    .addOption(
+      new Option(
+        "--bind <address>",
+        "gather ICE candidates on this address only (default 127.0.0.1 when the server is on loopback)",
+      ).env("KAD_BIND"),
+    )
+    .helpOption("-h, --help", "show help")
+    .exitOverride();
+}
+
+export function passwordOf(flags: TransferFlags, env: NodeJS.ProcessEnv): string | undefined {
+  return flags.password ?? (env.KAD_PASSWORD || undefined);
+}
+
+/**
+ * Runs a session with a reporter and Ctrl-C handling: the first Ctrl-C cancels
+ * and cleans up (exit 130), a second one exits at once.
+ */
+export async function runWithReporter<T>(
+  flags: TransferFlags,
+  role: "send" | "receive",
+  run: (emit: (event: SessionEvent) => void, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const reporter = await createReporter({
+    json: Boolean(flags.json),
+    quiet: Boolean(flags.quiet),
+    role,
+  });
+  const controller = new AbortController();
+  const interrupt = () => {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
+    process.once("SIGINT", () => process.exit(130));
+    controller.abort();
+  };
+  process.on("SIGINT", interrupt);
+  process.on("SIGTERM", interrupt);
+  try {
+    return await run((event) => reporter.event(event), controller.signal);
+  } catch (error) {
+    reporter.failed(error);
+    throw error;
+  } finally {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
+    reporter.close();
+  }
+}
+
+export function usage(message: string, hint?: string): KadError {
+  return new KadError("USAGE", message, hint ? { hint } : {});
+}

@@ -1,0 +1,28 @@
+/** Human-readable numbers for progress output. */
+const UNITS = ["B", "kB", "MB", "GB", "TB"];
+
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
+}
+
+/** Smooths a byte rate over a short window. */
+export class RateMeter {
+  private samples: Array<{ at: number; bytes: number }> = [];
+
+  constructor(private readonly windowMs = 3_000) {}
+
+  update(bytes: number, at = Date.now()): number {
+    this.samples.push({ at, bytes });
+    while (this.samples.length > 2 && at - (this.samples[0]?.at ?? at) > this.windowMs)
+      this.samples.shift();
+    const first = this.samples[0];
+    if (!first || at === first.at) return 0;
+    return ((bytes - first.bytes) * 1000) / (at - first.at);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Decides once how a command talks: --json events on stdout, a TTY UI on
+ * stderr, plain lines on stderr for pipes and CI, or nothing with --quiet.
+ * Errors themselves are printed by the CLI entry; reporters only add the
+ * --json error event and tidy their own output first.
+ */
+import type { SessionEvent } from "../../session/events.js";
+import { isKadError } from "../../util/errors.js";
+import { JsonReporter } from "./json-reporter.js";
+import { PlainReporter } from "./plain-reporter.js";
+
+export interface Reporter {
+  event(event: SessionEvent): void;
+  /** Called once with the failure, before the CLI entry prints it. */
+  failed(error: unknown): void;
+  close(): void;
+}
+
+export interface ReporterOptions {
+  json: boolean;
+  quiet: boolean;
+  role: "send" | "receive";
+}
+
+export async function createReporter(options: ReporterOptions): Promise<Reporter> {
+  if (options.json) return new JsonReporter(process.stdout);
+  if (options.quiet) return { event() {}, failed() {}, close() {} };
+  if (process.stderr.isTTY && process.env.TERM !== "dumb") {
+    const { TtyReporter } = await import("./tty-reporter.js");
+    return new TtyReporter(process.stderr, options.role);
+  }
+  return new PlainReporter(process.stderr);
+}
+
+export function errorEvent(error: unknown): SessionEvent {
+  if (isKadError(error)) return { event: "error", code: error.code, message: error.message };
+  return {
+    event: "error",
+    code: "INTERNAL",
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
+/** Lets through at most one update per `intervalMs` per key; the first always passes. */
+export class Throttle {
+  private last = new Map<string, number>();
+
+  constructor(private readonly intervalMs: number) {}
+
+  allow(key: string, now = Date.now()): boolean {
+    const previous = this.last.get(key);
+    if (previous !== undefined && now - previous < this.intervalMs) return false;
+    this.last.set(key, now);
+    return true;
+  }
+}

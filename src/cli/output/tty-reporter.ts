@@ -1,0 +1,148 @@
+/**
+ * A person at a terminal: spinner while waiting, the code with the exact
+ * receive command, the browser link and its QR code, then a progress bar per
+ * file (and a total for several), all on stderr.
+ */
+import type { Writable } from "node:stream";
+import { MultiBar, type SingleBar } from "cli-progress";
+import ora, { type Ora } from "ora";
+import qrcode from "qrcode-terminal";
+import type { SessionEvent } from "../../session/events.js";
+import { formatBytes, RateMeter } from "./format.js";
+import type { Reporter } from "./reporter.js";
+
+interface FileBar {
+  bar: SingleBar;
+  rate: RateMeter;
+  total: number | null;
+}
+
+export class TtyReporter implements Reporter {
+  private spinner: Ora | undefined;
+  private multi: MultiBar | undefined;
+  private readonly bars = new Map<string, FileBar>();
+  private totalBar: SingleBar | undefined;
+  private filesDone = 0;
+
+  constructor(
+    private readonly out: Writable,
+    private readonly role: "send" | "receive",
+  ) {}
+
+  event(event: SessionEvent): void {
+    if (event.event === "code") this.showCode(event);
+    else if (event.event === "status") this.spin(event.message);
+    else if (event.event === "peer") this.stopSpinner(`connected to ${event.name}`);
+    else if (event.event === "file") this.addBar(event.name, event.size, event.count);
+    else if (event.event === "progress") this.progress(event.name, event.bytes);
+    else if (event.event === "file-done") this.fileDone(event.name, event.size);
+    else if (event.event === "done") this.finish(event.files, event.bytes);
+  }
+
+  private finish(files: number, bytes: number): void {
+    this.close();
+    const verb = this.role === "send" ? "sent" : "received";
+    this.out.write(`${verb} ${files} file${files === 1 ? "" : "s"}, ${formatBytes(bytes)}\n`);
+  }
+
+  failed(): void {
+    this.close();
+  }
+
+  close(): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+    this.multi?.stop();
+    this.multi = undefined;
+  }
+
+  private spin(message: string): void {
+    if (this.multi) return;
+    this.spinner ??= ora({ stream: this.out, discardStdin: false }).start();
+    this.spinner.text = message;
+  }
+
+  private stopSpinner(message: string): void {
+    this.spinner?.succeed(message);
+    this.spinner = undefined;
+  }
+
+  private showCode(event: Extract<SessionEvent, { event: "code" }>): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+    this.out.write(
+      `\nCode: ${event.code}\n\nOn the other machine run:\n\n    ${event.command}\n\nor open ${event.url}\n\n`,
+    );
+    qrcode.generate(event.url, { small: true }, (qr: string) => this.out.write(`${qr}\n`));
+  }
+
+  private ensureMulti(): MultiBar {
+    this.stopSpinner("connected");
+    this.multi ??= new MultiBar(
+      {
+        stream: this.out,
+        format: " {name} |{bar}| {percent} {done}/{size} {speed} {eta}",
+        hideCursor: true,
+        barsize: 24,
+        fps: 8,
+        autopadding: true,
+      },
+      { barCompleteChar: "█", barIncompleteChar: "░", format: "" },
+    );
+    return this.multi;
+  }
+
+  private addBar(name: string, size: number | null, count: number | null): void {
+    const multi = this.ensureMulti();
+    if (count !== null && count > 1 && !this.totalBar && this.role === "send") {
+      this.totalBar = multi.create(count, 0, this.filesPayload(0, count));
+    }
+    const total = size ?? 0;
+    const bar = multi.create(Math.max(total, 1), 0, this.payload(name, 0, size, 0));
+    this.bars.set(name, { bar, rate: new RateMeter(), total: size });
+  }
+
+  private progress(name: string, bytes: number): void {
+    const entry = this.bars.get(name);
+    if (!entry) return;
+    const speed = entry.rate.update(bytes);
+    entry.bar.update(
+      entry.total === null ? 0 : bytes,
+      this.payload(name, bytes, entry.total, speed),
+    );
+  }
+
+  private fileDone(name: string, size: number): void {
+    const entry = this.bars.get(name);
+    entry?.bar.update(Math.max(size, 1), this.payload(name, size, size, 0));
+    entry?.bar.stop();
+    this.filesDone += 1;
+    const total = this.totalBar?.getTotal() ?? 0;
+    this.totalBar?.update(this.filesDone, this.filesPayload(this.filesDone, total));
+  }
+
+  private filesPayload(done: number, count: number) {
+    const percent = count ? `${Math.floor((done * 100) / count)}%` : "";
+    return {
+      name: "all files",
+      percent,
+      done: String(done),
+      size: `${count} files`,
+      speed: "",
+      eta: "",
+    };
+  }
+
+  private payload(name: string, bytes: number, total: number | null, speed: number) {
+    const percent = total ? `${Math.floor((bytes * 100) / total)}%` : "";
+    const remaining = total && speed > 0 ? Math.round((total - bytes) / speed) : undefined;
+    return {
+      name: name.length > 30 ? `…${name.slice(-29)}` : name,
+      percent,
+      done: formatBytes(bytes),
+      size: total === null ? "?" : formatBytes(total),
+      speed: speed > 0 ? `${formatBytes(speed)}/s` : "",
+      eta: remaining !== undefined ? `ETA ${remaining}s` : "",
+    };
+  }
+}

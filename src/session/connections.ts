@@ -1,0 +1,19 @@
+/**
+ * The concrete network pieces a session uses: Node's fetch for the coordinator
+ * API and the `ws` package for the signaling WebSocket (Node 20 has no global
+ * WebSocket), both with kad's frame limit.
+ */
+import type { FetchLike } from "../protocol/coordinator-client.js";
+import { MAX_FRAME_BYTES } from "../protocol/limits.js";
+import { SignalingClient, type SocketLike } from "../protocol/signaling-client.js";
+
+export const nodeFetch: FetchLike = (url, init) => fetch(url, init);
+
+export async function openSignaling(url: string): Promise<SignalingClient> {
+  const { WebSocket } = await import("ws");
+  return SignalingClient.open(
+    url,
+    (socketUrl, protocol) =>
+      new WebSocket(socketUrl, protocol, { maxPayload: MAX_FRAME_BYTES }) as unknown as SocketLike,
+  );
+}

@@ -1,0 +1,21 @@
+/**
+ * What a session reports while it runs. The CLI reporters render these; with
+ * --json they are printed as they are, one object a line, so their shape is
+ * part of kad's contract with scripts.
+ */
+export type SessionEvent =
+  | { event: "code"; code: string; url: string; command: string; server: string }
+  | { event: "status"; message: string }
+  | { event: "peer"; name: string }
+  | { event: "file"; name: string; size: number | null; index: number; count: number | null }
+  | { event: "progress"; name: string; bytes: number; total: number | null }
+  | { event: "file-done"; name: string; size: number; sha256: string; path?: string }
+  | { event: "done"; files: number; bytes: number }
+  | { event: "error"; code: string; message: string };
+
+export type EventSink = (event: SessionEvent) => void;
+
+export interface SessionSummary {
+  files: number;
+  bytes: number;
+}

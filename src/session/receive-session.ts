@@ -1,0 +1,306 @@
+/**
+ * `kad receive` as a programmatic API: find the room behind a code, join it,
+ * answer each initiate with a new peer connection and receive one file on it,
+ * until a kad sender says the session is over (or an original browser sender
+ * leaves the room).
+ */
+import { embeddedAddressOf, normalizeCode, parseShareLink } from "../code/share-code.js";
+import { lookupRoom } from "../protocol/coordinator-client.js";
+import { runResponder } from "../protocol/initiate-handshake.js";
+import { newId } from "../protocol/mop-rpc.js";
+import { encodeShareMessage, KAD_SHARE_VERSION } from "../protocol/share-messages.js";
+import type { IncomingInitiate, SignalingClient } from "../protocol/signaling-client.js";
+import type { RoomInfo } from "../protocol/signaling-messages.js";
+import { FileReceiver, type ReceivedFile } from "../transfer/file-receiver.js";
+import { KadError } from "../util/errors.js";
+import { shutdownNative } from "../webrtc/native.js";
+import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
+import { AsyncQueue } from "./async-queue.js";
+import { nodeFetch, openSignaling } from "./connections.js";
+import { findEmbeddedServer } from "./embedded-server.js";
+import type { EventSink, SessionSummary } from "./events.js";
+import { resolveIce } from "./ice.js";
+import { SessionScope } from "./scope.js";
+
+export interface ReceiveConfig {
+  code: string;
+  server: string | undefined;
+  password: string | undefined;
+  /** Output directory, or "-" for stdout. */
+  output: string;
+  overwrite: boolean;
+  iceServers: string[];
+  bind: string | undefined;
+  timeoutMs: number;
+  stdout: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+interface Session {
+  scope: SessionScope;
+  config: ReceiveConfig;
+  emit: EventSink;
+  signaling: SignalingClient;
+  ice: IceConfig;
+  /** Resolves when a kad sender's session-end message arrives. */
+  ended: Promise<null>;
+  markEnded(): void;
+  senderId: string | undefined;
+  /** Set while a file's connection is being set up, before any data. */
+  cancelConnecting: (() => void) | undefined;
+  files: number;
+  bytes: number;
+}
+
+/** A receive that a newer initiate from the same sender replaced before any data. */
+class Superseded extends Error {}
+
+export async function runReceive(
+  config: ReceiveConfig,
+  emit: EventSink,
+  signal: AbortSignal,
+): Promise<SessionSummary> {
+  const scope = new SessionScope(signal);
+  scope.defer(shutdownNative);
+  try {
+    return await receiveAll(scope, config, emit);
+  } catch (error) {
+    throw scope.error ?? error;
+  } finally {
+    await scope.close();
+  }
+}
+
+async function locateRoom(
+  config: ReceiveConfig,
+): Promise<{ baseUrl: string; code: string; room: RoomInfo }> {
+  const link = parseShareLink(config.code);
+  const code = link?.code ?? normalizeCode(config.code);
+  const baseUrl = config.server ?? link?.serverUrl;
+  if (baseUrl) return { baseUrl, code, room: await lookupRoom(nodeFetch, baseUrl, code) };
+  if (!embeddedAddressOf(code)) {
+    throw new KadError("USAGE", "this code needs the server it was made on", {
+      hint: "Pass --server URL (or set KAD_SERVER), or paste the browser link instead of the code.",
+    });
+  }
+  return { code, ...(await findEmbeddedServer(code, nodeFetch)) };
+}
+
+async function receiveAll(
+  scope: SessionScope,
+  config: ReceiveConfig,
+  emit: EventSink,
+): Promise<SessionSummary> {
+  emit({ event: "status", message: "looking up the code" });
+  const { baseUrl, code, room } = await scope.race(locateRoom(config));
+  if (room.hasPassword && !config.password) {
+    throw new KadError("CREDENTIALS", "this transfer is protected by a password", {
+      hint: "Pass it with --password (or KAD_PASSWORD).",
+    });
+  }
+  const signaling = await scope.race(openSignaling(room.webSocketUri));
+  scope.defer(() => signaling.close());
+  const initiates = new AsyncQueue<IncomingInitiate>();
+  const connecting: { cancel?: () => void } = {};
+  signaling.onInitiate((initiate) => {
+    // A sender retries an initiate we have not answered in time; the newest wins.
+    connecting.cancel?.();
+    initiates.push(initiate);
+  });
+  await scope.race(
+    signaling.join({ username: newId(), roomname: code, password: config.password ?? "" }),
+  );
+  signaling.closed.then(() =>
+    scope.fail(new KadError("SERVER_UNREACHABLE", "lost the connection to the signaling server")),
+  );
+  let markEnded!: () => void;
+  const ended = new Promise<null>((resolve) => {
+    markEnded = () => resolve(null);
+  });
+  const session: Session = {
+    scope,
+    config,
+    emit,
+    signaling,
+    ice: resolveIce({ ...config, serverUrl: baseUrl, embedded: config.server === undefined }),
+    ended,
+    markEnded,
+    senderId: undefined,
+    get cancelConnecting() {
+      return connecting.cancel;
+    },
+    set cancelConnecting(cancel) {
+      connecting.cancel = cancel;
+    },
+    files: 0,
+    bytes: 0,
+  };
+  emit({ event: "status", message: "waiting for the sender" });
+  await receiveFiles(session, initiates);
+  emit({ event: "done", files: session.files, bytes: session.bytes });
+  return { files: session.files, bytes: session.bytes };
+}
+
+async function receiveFiles(
+  session: Session,
+  initiates: AsyncQueue<IncomingInitiate>,
+): Promise<void> {
+  const { scope, config } = session;
+  let fromKad = true;
+  let pending: IncomingInitiate | null = await scope.within(
+    initiates.next(),
+    config.timeoutMs,
+    "waiting for the sender",
+  );
+  while (pending) {
+    const initiate = pending;
+    if (session.senderId === undefined) acceptSender(session, initiate.from);
+    if (initiate.from !== session.senderId) {
+      pending = await initiates.next();
+      continue;
+    }
+    try {
+      const file = await receiveOne(session, initiate);
+      fromKad = file.fromKad;
+      session.files += 1;
+      session.bytes += file.bytes;
+    } catch (error) {
+      if (!(error instanceof Superseded)) throw error;
+    }
+    const next = Promise.race([session.ended, initiates.next()]);
+    pending = fromKad
+      ? await scope.within(next, config.timeoutMs, "waiting for the sender's next file")
+      : await scope.race(Promise.race([next, senderGone(session)]));
+    if (config.output === "-" && pending) {
+      throw new KadError(
+        "PROTOCOL",
+        "the sender sent more than one file, but -o - takes a single one",
+      );
+    }
+  }
+}
+
+function acceptSender(session: Session, senderId: string): void {
+  session.senderId = senderId;
+  const sender = session.signaling.members.find((member) => member.id === senderId);
+  session.emit({ event: "peer", name: sender?.name ?? senderId });
+}
+
+/** Resolves (with null) when an original browser sender leaves after its files. */
+function senderGone(session: Session): Promise<null> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!session.signaling.members.some((member) => member.id === session.senderId))
+        resolve(null);
+    };
+    session.signaling.onMembers(check);
+    check();
+  });
+}
+
+async function receiveOne(session: Session, initiate: IncomingInitiate): Promise<ReceivedFile> {
+  const { scope, config, emit } = session;
+  const peer = await RtcPeer.create("kad-receive", session.ice);
+  scope.defer(() => peer.close());
+  let active = true;
+  const receiver = new FileReceiver({
+    output: config.output,
+    overwrite: config.overwrite,
+    stdout: config.stdout as never,
+    sendBack: (text) => own?.sendText(text),
+    onFile: (file) => {
+      emit({
+        event: "file",
+        name: file.relativePath,
+        size: file.size < 0 ? null : file.size,
+        index: session.files,
+        count: null,
+      });
+    },
+    onProgress: (file, bytes) =>
+      emit({
+        event: "progress",
+        name: file.relativePath,
+        bytes,
+        total: file.size < 0 ? null : file.size,
+      }),
+    onEnd: () => session.markEnded(),
+  });
+  scope.defer(() => receiver.abort(new KadError("INTERRUPTED", "interrupted")));
+  const lost = (error: unknown) => {
+    if (!active) return;
+    void receiver.abort(error as Error);
+    scope.fail(error);
+  };
+  peer.lost.promise.catch(lost);
+  watchSenderLeaving(session, () => active, lost);
+  let own: ReturnType<RtcPeer["createShareChannel"]> | undefined;
+  const answering = {
+    createOffer: () => peer.createOffer(),
+    acceptOffer: async (offer: Parameters<RtcPeer["acceptOffer"]>[0]) => {
+      const answer = await peer.acceptOffer(offer);
+      own = peer.createShareChannel();
+      own.opened.then(
+        () => own?.sendText(encodeShareMessage({ kad: "hello", v: KAD_SHARE_VERSION })),
+        () => {},
+      );
+      return answer;
+    },
+    acceptAnswer: () => {},
+    localCandidates: () => peer.localCandidates(),
+    addRemoteCandidates: (candidates: Parameters<RtcPeer["addRemoteCandidates"]>[0]) =>
+      peer.addRemoteCandidates(candidates),
+  };
+  const superseded = new Promise<never>((_, reject) => {
+    session.cancelConnecting = () => reject(new Superseded());
+  });
+  superseded.catch(() => {});
+  try {
+    await scope.race(
+      Promise.race([
+        runResponder({
+          rpc: session.signaling.rpc,
+          peer: answering,
+          requestId: initiate.requestId,
+          offer: initiate.offer,
+        }),
+        superseded,
+      ]),
+    );
+    const remote = await scope.race(Promise.race([peer.remoteChannel.promise, superseded]));
+    session.cancelConnecting = undefined;
+    remote.onMessage((message) => receiver.handle(message));
+    const file = await scope.race(receiver.done);
+    active = false;
+    emit({
+      event: "file-done",
+      name: file.relativePath,
+      size: file.bytes,
+      sha256: file.sha256,
+      path: file.path,
+    });
+    if (!file.fromKad) remote.close();
+    return file;
+  } catch (error) {
+    active = false;
+    session.cancelConnecting = undefined;
+    peer.close();
+    throw error;
+  }
+}
+
+function watchSenderLeaving(
+  session: Session,
+  isActive: () => boolean,
+  lost: (error: unknown) => void,
+): void {
+  const stop = session.signaling.onMembers((members) => {
+    if (!isActive()) {
+      stop();
+      return;
+    }
+    if (!members.some((member) => member.id === session.senderId)) {
+      lost(new KadError("PEER_LEFT", "the sender left before the file was complete"));
+    }
+  });
+}

@@ -1,0 +1,240 @@
+/**
+ * `kad send` as a programmatic API: create a room under a code, wait for a
+ * receiver, then one initiate exchange and one peer connection per file
+ * (browser-protocol.md sections 3-4), ending with kad's session-end message
+ * when the receiver is kad.
+ */
+import { generateCode, generateEmbeddedCode, normalizeCode } from "../code/share-code.js";
+import { createRoom } from "../protocol/coordinator-client.js";
+import { runInitiator } from "../protocol/initiate-handshake.js";
+import { newId } from "../protocol/mop-rpc.js";
+import { encodeShareMessage } from "../protocol/share-messages.js";
+import type { SignalingClient } from "../protocol/signaling-client.js";
+import type { Member } from "../protocol/signaling-messages.js";
+import { BackChannel } from "../transfer/back-channel.js";
+import { sendFile } from "../transfer/file-sender.js";
+import type { SendSource } from "../transfer/sources.js";
+import { KadError } from "../util/errors.js";
+import type { RtcChannel } from "../webrtc/channel.js";
+import { shutdownNative } from "../webrtc/native.js";
+import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
+import { nodeFetch, openSignaling } from "./connections.js";
+import { startEmbeddedServer } from "./embedded-server.js";
+import type { EventSink, SessionSummary } from "./events.js";
+import { resolveIce } from "./ice.js";
+import { SessionScope } from "./scope.js";
+
+/** How long the sender waits for a kad receiver's hello before treating it as a browser. */
+export const HELLO_WAIT_MS = 2_000;
+/** Pause after a receiver appears: an original browser lists us before it answers. */
+export const FIRST_INITIATE_DELAY_MS = 300;
+/** Time for both data channels to open once the handshake is done. */
+export const CONNECT_TIMEOUT_MS = 20_000;
+/** Fresh codes tried when the server says a generated one is taken. */
+export const CODE_ATTEMPTS = 5;
+/** How long the sender lets a kad receiver close after the session-end message. */
+export const END_PATIENCE_MS = 5_000;
+
+export interface SendConfig {
+  sources: SendSource[];
+  /** Coordinator base URL; undefined runs the embedded server. */
+  server: string | undefined;
+  code: string | undefined;
+  password: string | undefined;
+  iceServers: string[];
+  bind: string | undefined;
+  /** How long to wait for a receiver (and for any stalled step). */
+  timeoutMs: number;
+  stdin: AsyncIterable<Uint8Array>;
+  env: NodeJS.ProcessEnv;
+}
+
+interface Room {
+  baseUrl: string;
+  code: string;
+  signaling: SignalingClient;
+  embedded: boolean;
+}
+
+interface FileLink {
+  /** While true, losing the connection fails the session. */
+  active: boolean;
+  peer: RtcPeer;
+  channel: RtcChannel;
+  back: BackChannel;
+}
+
+export async function runSend(
+  config: SendConfig,
+  emit: EventSink,
+  signal: AbortSignal,
+): Promise<SessionSummary> {
+  const scope = new SessionScope(signal);
+  scope.defer(shutdownNative);
+  try {
+    return await sendAll(scope, config, emit);
+  } catch (error) {
+    throw scope.error ?? error;
+  } finally {
+    await scope.close();
+  }
+}
+
+async function sendAll(
+  scope: SessionScope,
+  config: SendConfig,
+  emit: EventSink,
+): Promise<SessionSummary> {
+  const room = await openRoom(scope, config, emit);
+  emit({ event: "status", message: "waiting for the receiver" });
+  const receiver = await scope.within(
+    firstMember(room.signaling),
+    config.timeoutMs,
+    "waiting for a receiver",
+  );
+  emit({ event: "peer", name: receiver.name });
+  let finished = false;
+  room.signaling.onMembers((members) => {
+    if (!finished && !members.some((member) => member.id === receiver.id)) {
+      scope.fail(new KadError("PEER_LEFT", "the receiver left before the transfer finished"));
+    }
+  });
+  await scope.race(new Promise((resolve) => setTimeout(resolve, FIRST_INITIATE_DELAY_MS)));
+  const ice = resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded });
+  let kadReceiver: boolean | undefined;
+  let link: FileLink | undefined;
+  let bytes = 0;
+  const count = config.sources.length;
+  for (const [index, source] of config.sources.entries()) {
+    link?.peer.close();
+    link = await connect(scope, room.signaling, receiver.id, ice);
+    kadReceiver = await link.back.waitForHello(kadReceiver === false ? 0 : HELLO_WAIT_MS);
+    const size = source.kind === "file" ? source.size : null;
+    emit({
+      event: "file",
+      name: source.relativePath,
+      size,
+      index,
+      count: source.kind === "file" ? count : null,
+    });
+    const sent = await scope.race(
+      sendFile({
+        source,
+        channel: link.channel,
+        back: link.back,
+        stdin: config.stdin,
+        onProgress: (done) =>
+          emit({ event: "progress", name: source.relativePath, bytes: done, total: size }),
+      }),
+    );
+    link.active = false;
+    bytes += sent.bytes;
+    emit({ event: "file-done", name: source.relativePath, size: sent.bytes, sha256: sent.sha256 });
+  }
+  finished = true;
+  if (link && kadReceiver) await endSession(link, count, bytes);
+  link?.peer.close();
+  emit({ event: "done", files: count, bytes });
+  return { files: count, bytes };
+}
+
+async function openRoom(scope: SessionScope, config: SendConfig, emit: EventSink): Promise<Room> {
+  let baseUrl = config.server;
+  let freshCode = () => generateCode();
+  if (!baseUrl) {
+    emit({ event: "status", message: "starting the built-in server" });
+    const embedded = await scope.race(startEmbeddedServer());
+    scope.defer(() => embedded.close());
+    baseUrl = embedded.baseUrl;
+    freshCode = () => generateEmbeddedCode(embedded.hostOctet, embedded.port);
+  }
+  const username = `kad-${newId().slice(0, 8)}`;
+  const password = config.password || undefined;
+  const { code, webSocketUri } = await createRoomWithCode(
+    scope,
+    baseUrl,
+    config.code,
+    freshCode,
+    username,
+    password,
+  );
+  const signaling = await scope.race(openSignaling(webSocketUri));
+  scope.defer(() => signaling.close());
+  await scope.race(signaling.join({ username, roomname: code, ...(password ? { password } : {}) }));
+  signaling.closed.then(() =>
+    scope.fail(new KadError("SERVER_UNREACHABLE", "lost the connection to the signaling server")),
+  );
+  const url = `${baseUrl.replace(/\/+$/, "")}/#/${code}`;
+  const command = config.server ? `kad receive --server ${baseUrl} ${code}` : `kad receive ${code}`;
+  emit({ event: "code", code, url, command, server: baseUrl });
+  return { baseUrl, code, signaling, embedded: !config.server };
+}
+
+async function createRoomWithCode(
+  scope: SessionScope,
+  baseUrl: string,
+  chosen: string | undefined,
+  freshCode: () => string,
+  username: string,
+  password: string | undefined,
+): Promise<{ code: string; webSocketUri: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const code = chosen ? normalizeCode(chosen) : freshCode();
+    try {
+      const request = { username, roomname: code, ...(password ? { password } : {}) };
+      return { code, webSocketUri: await scope.race(createRoom(nodeFetch, baseUrl, request)) };
+    } catch (error) {
+      const taken = error instanceof KadError && error.code === "ROOM_EXISTS";
+      if (!taken || chosen || attempt >= CODE_ATTEMPTS) {
+        if (taken && chosen)
+          throw new KadError("ROOM_EXISTS", `the code ${code} is already in use`, {
+            hint: "Choose another --code, or leave it out for a fresh one.",
+          });
+        throw error;
+      }
+    }
+  }
+}
+
+function firstMember(signaling: SignalingClient): Promise<Member> {
+  return new Promise((resolve) => {
+    const check = (members: Member[]) => {
+      const first = members[0];
+      if (first) {
+        stop();
+        resolve(first);
+      }
+    };
+    const stop = signaling.onMembers(check);
+    signaling.refreshMembers().catch(() => {});
+  });
+}
+
+async function connect(
+  scope: SessionScope,
+  signaling: SignalingClient,
+  target: string,
+  ice: IceConfig,
+): Promise<FileLink> {
+  const peer = await RtcPeer.create("kad-send", ice);
+  scope.defer(() => peer.close());
+  const channel = peer.createShareChannel();
+  const link = { active: true, peer, channel };
+  peer.lost.promise.catch((error) => {
+    if (link.active) scope.fail(error);
+  });
+  await scope.race(runInitiator({ rpc: signaling.rpc, peer, targetId: target }));
+  const [, remote] = await scope.within(
+    Promise.all([channel.opened, peer.remoteChannel.promise]),
+    CONNECT_TIMEOUT_MS,
+    "connecting to the receiver",
+    "PEER_UNREACHABLE",
+  );
+  return { ...link, back: new BackChannel(remote) };
+}
+
+async function endSession(link: FileLink, files: number, bytes: number): Promise<void> {
+  link.channel.sendText(encodeShareMessage({ kad: "end", files, bytes }));
+  const patience = new Promise((resolve) => setTimeout(resolve, END_PATIENCE_MS).unref());
+  await Promise.race([link.channel.closed, patience]);
+}

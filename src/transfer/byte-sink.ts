@@ -1,0 +1,160 @@
+/**
+ * Where received bytes go: a temporary file beside the target that is renamed
+ * into place only once verified, or stdout. `push` never blocks the data
+ * channel callback: chunks queue and one batch is written at a time.
+ */
+import { randomBytes } from "node:crypto";
+import { type FileHandle, link, lstat, open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { Writable } from "node:stream";
+import { KadError } from "../util/errors.js";
+import { diskError } from "./output-path.js";
+
+const MAX_BATCH_CHUNKS = 1024;
+
+export abstract class ByteSink {
+  written = 0;
+  onWritten: (bytes: number) => void = () => {};
+  private pending: Uint8Array[] = [];
+  private flushing: Promise<void> | undefined;
+  protected failure: KadError | undefined;
+
+  push(chunk: Uint8Array): void {
+    if (this.failure) throw this.failure;
+    this.pending.push(chunk);
+    this.flushing ??= this.flush();
+  }
+
+  /** Writes everything queued and closes the output. */
+  async finish(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.failure) throw this.failure;
+    await this.close();
+  }
+
+  protected abstract writeBatch(batch: Uint8Array[]): Promise<void>;
+  protected abstract close(): Promise<void>;
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.pending.length > 0 && !this.failure) {
+        const batch = this.pending.splice(0, MAX_BATCH_CHUNKS);
+        await this.writeBatch(batch);
+        for (const chunk of batch) this.written += chunk.length;
+        this.onWritten(this.written);
+      }
+    } catch (error) {
+      this.failure =
+        error instanceof KadError ? error : new KadError("DISK", String(error), { cause: error });
+      this.pending = [];
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+}
+
+export class FileSink extends ByteSink {
+  targetPath = "";
+  tempPath = "";
+  private readonly handle: Promise<FileHandle>;
+  private closed = false;
+
+  /**
+   * Starts at once so chunks can queue; the target is resolved meanwhile. Fails
+   * with EXISTS when the target exists and overwriting is off.
+   */
+  constructor(
+    target: Promise<string>,
+    private readonly overwrite: boolean,
+  ) {
+    super();
+    this.handle = target.then(async (targetPath) => {
+      this.targetPath = targetPath;
+      if (!overwrite && (await exists(targetPath))) throw existsError(targetPath);
+      this.tempPath = join(dirname(targetPath), `.kad-${randomBytes(6).toString("hex")}.part`);
+      return open(this.tempPath, "wx").catch((error) => {
+        throw diskError(error, this.tempPath);
+      });
+    });
+    this.handle.catch((error: KadError) => {
+      this.failure ??= error;
+    });
+  }
+
+  /** Resolves once the temporary file is open; rejects with why it cannot be. */
+  async ready(): Promise<void> {
+    await this.handle;
+  }
+
+  protected async writeBatch(batch: Uint8Array[]): Promise<void> {
+    const handle = await this.handle;
+    await handle.writev(batch).catch((error) => {
+      throw diskError(error, this.targetPath);
+    });
+  }
+
+  protected async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await (await this.handle).close();
+  }
+
+  /** Moves the verified temporary file to its final name. */
+  async commit(): Promise<string> {
+    if (this.overwrite) {
+      await rename(this.tempPath, this.targetPath).catch((error) => {
+        throw diskError(error, this.targetPath);
+      });
+      return this.targetPath;
+    }
+    // link() fails if the target appeared meanwhile, so nothing is ever replaced.
+    await link(this.tempPath, this.targetPath).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code === "EEXIST") throw existsError(this.targetPath);
+      if (await exists(this.targetPath)) throw existsError(this.targetPath);
+      await rename(this.tempPath, this.targetPath);
+    });
+    await unlink(this.tempPath).catch(() => {});
+    return this.targetPath;
+  }
+
+  async discard(): Promise<void> {
+    this.failure ??= new KadError("INTERRUPTED", "discarded");
+    const opened = await this.handle.then(
+      () => true,
+      () => false,
+    );
+    if (!opened) return;
+    await this.close().catch(() => {});
+    await unlink(this.tempPath).catch(() => {});
+  }
+}
+
+export class StreamSink extends ByteSink {
+  constructor(private readonly output: Writable) {
+    super();
+  }
+
+  protected writeBatch(batch: Uint8Array[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.output.write(Buffer.concat(batch), (error) => {
+        if (error) reject(new KadError("DISK", `cannot write to stdout: ${error.message}`));
+        else resolve();
+      });
+    });
+  }
+
+  protected async close(): Promise<void> {}
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function existsError(path: string): KadError {
+  return new KadError("EXISTS", `${basename(path)} already exists in ${dirname(path)}`, {
+    hint: "Pass --overwrite to replace it, or receive into another directory with --output.",
+  });
+}

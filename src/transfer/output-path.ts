@@ -1,0 +1,56 @@
+/**
+ * Creates the directories for a received file under the output directory and
+ * returns its final path, refusing to follow a symbolic link on the way.
+ */
+import { lstat, mkdir, stat } from "node:fs/promises";
+import { join, resolve, sep } from "node:path";
+import { KadError } from "../util/errors.js";
+
+export async function prepareTarget(outputDir: string, segments: string[]): Promise<string> {
+  const root = resolve(outputDir);
+  let directory = root;
+  for (const segment of segments.slice(0, -1)) {
+    directory = join(directory, segment);
+    await mkdir(directory).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw diskError(error, directory);
+    });
+    const info = await lstat(directory);
+    if (!info.isDirectory()) {
+      throw new KadError("EXISTS", `${directory} exists and is not a directory`);
+    }
+  }
+  const target = join(directory, segments.at(-1) ?? "file");
+  if (!target.startsWith(root + sep)) {
+    throw new KadError("PROTOCOL", "refusing a path outside the output directory");
+  }
+  return target;
+}
+
+export function diskError(error: NodeJS.ErrnoException, path: string): KadError {
+  if (error.code === "ENOSPC" || error.code === "EDQUOT") {
+    return new KadError("DISK", `the disk is full while writing ${path}`, {
+      hint: "Free some space, or receive into another directory with --output.",
+      cause: error,
+    });
+  }
+  if (error.code === "EACCES" || error.code === "EPERM" || error.code === "EROFS") {
+    return new KadError("DISK", `no permission to write ${path}`, {
+      hint: "Receive into a directory you can write to (--output DIR).",
+      cause: error,
+    });
+  }
+  return new KadError("DISK", `cannot write ${path}: ${error.code ?? error.message}`, {
+    cause: error,
+  });
+}
+
+/** Checks up front that the output directory exists and is a directory. */
+export async function prepareOutputDirectory(outputDir: string): Promise<void> {
+  const info = await stat(outputDir).catch(() => undefined);
+  if (!info) {
+    throw new KadError("NOT_FOUND", `the output directory ${outputDir} does not exist`, {
+      hint: "Create it first, or pick another with --output.",
+    });
+  }
+  if (!info.isDirectory()) throw new KadError("USAGE", `${outputDir} is not a directory`);
+}

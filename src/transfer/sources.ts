@@ -1,0 +1,93 @@
+/**
+ * What `kad send` was asked to send: files, directories (walked recursively,
+ * relative paths kept) or `-` for stdin, checked up front so a typo fails
+ * before anyone waits for a peer.
+ */
+import { constants } from "node:fs";
+import { access, lstat, readdir, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { KadError } from "../util/errors.js";
+import { mimeTypeOf } from "./mime.js";
+
+export const MAX_FILES = 100_000;
+export const STDIN_NAME = "stdin";
+
+export interface FileSource {
+  kind: "file";
+  absolutePath: string;
+  /** Path the receiver recreates, `/`-separated, e.g. `photos/2024/a.jpg`. */
+  relativePath: string;
+  name: string;
+  size: number;
+  type: string;
+}
+
+export interface StdinSource {
+  kind: "stdin";
+  relativePath: string;
+  name: string;
+  type: string;
+}
+
+export type SendSource = FileSource | StdinSource;
+
+export async function collectSources(paths: string[]): Promise<SendSource[]> {
+  if (paths.length === 0)
+    throw new KadError("USAGE", "nothing to send", {
+      hint: "Name a file, a directory or - for stdin.",
+    });
+  if (paths.includes("-")) {
+    if (paths.length > 1)
+      throw new KadError("USAGE", "- (stdin) cannot be combined with other paths");
+    return [{ kind: "stdin", relativePath: STDIN_NAME, name: STDIN_NAME, type: "" }];
+  }
+  const sources: SendSource[] = [];
+  for (const path of paths) await addPath(resolve(path), basename(resolve(path)), sources, path);
+  if (sources.length === 0) throw new KadError("USAGE", "the directories given contain no files");
+  return sources;
+}
+
+async function addPath(
+  absolutePath: string,
+  relativePath: string,
+  into: SendSource[],
+  shown: string,
+) {
+  const info = await stat(absolutePath).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") {
+      throw new KadError("NOT_FOUND", `no such file or directory: ${shown}`);
+    }
+    throw new KadError("UNREADABLE", `cannot read ${shown}: ${error.code ?? error.message}`);
+  });
+  if (info.isDirectory()) {
+    await addDirectory(absolutePath, relativePath, into);
+    return;
+  }
+  if (!info.isFile()) throw new KadError("UNREADABLE", `not a regular file: ${shown}`);
+  await access(absolutePath, constants.R_OK).catch(() => {
+    throw new KadError("UNREADABLE", `permission denied: ${shown}`);
+  });
+  if (into.length >= MAX_FILES) throw new KadError("USAGE", `more than ${MAX_FILES} files`);
+  const name = basename(absolutePath);
+  into.push({
+    kind: "file",
+    absolutePath,
+    relativePath,
+    name,
+    size: info.size,
+    type: mimeTypeOf(name),
+  });
+}
+
+async function addDirectory(directory: string, relativePath: string, into: SendSource[]) {
+  const entries = await readdir(directory).catch((error: NodeJS.ErrnoException) => {
+    throw new KadError("UNREADABLE", `cannot list ${directory}: ${error.code ?? error.message}`);
+  });
+  for (const entry of entries.sort()) {
+    const absolutePath = join(directory, entry);
+    // Symbolic links inside a tree are skipped: they could loop or leave the tree.
+    const info = await lstat(absolutePath);
+    if (info.isSymbolicLink() || !(info.isFile() || info.isDirectory())) continue;
+    await addPath(absolutePath, `${relativePath}/${entry}`, into, absolutePath);
+  }
+}

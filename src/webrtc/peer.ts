@@ -1,0 +1,176 @@
+/**
+ * A node-datachannel PeerConnection for one file, speaking in the shapes the
+ * initiate handshake uses (offer/answer objects, non-trickle candidate arrays).
+ * It knows nothing of signaling. Remote candidates wait until the remote
+ * description is set, because adding them earlier throws inside native code.
+ */
+import type { PeerConnection } from "node-datachannel";
+import type { HandshakePeer } from "../protocol/initiate-handshake.js";
+import { SHARE_CHANNEL_LABEL } from "../protocol/share-messages.js";
+import type { Candidate, SessionDescription } from "../protocol/signaling-messages.js";
+import { KadError } from "../util/errors.js";
+import { RtcChannel } from "./channel.js";
+import { guarded, loadNative } from "./native.js";
+
+export interface IceConfig {
+  /** STUN/TURN URLs, e.g. `stun:stun.l.google.com:19302`. */
+  iceServers: string[];
+  /** Gather candidates on this local address only. */
+  bindAddress: string | undefined;
+}
+
+type Deferred<T> = { promise: Promise<T>; resolve(value: T): void; reject(error: Error): void };
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+export class RtcPeer implements HandshakePeer {
+  /** Resolves with the peer's own `share` channel when it arrives. */
+  readonly remoteChannel = deferred<RtcChannel>();
+  /** Rejects when the connection fails or the peer closes it; never resolves. */
+  readonly lost = deferred<never>();
+  private readonly channels: RtcChannel[] = [];
+  private readonly localDescription = deferred<SessionDescription>();
+  private readonly gathered = deferred<Candidate[]>();
+  private readonly localCandidateList: Candidate[] = [];
+  private readonly pendingRemote: Candidate[] = [];
+  private remoteDescriptionSet = false;
+  private closed = false;
+
+  private constructor(private readonly pc: PeerConnection) {}
+
+  static async create(name: string, ice: IceConfig): Promise<RtcPeer> {
+    const native = await loadNative();
+    const config = {
+      iceServers: ice.iceServers,
+      ...(ice.bindAddress ? { bindAddress: ice.bindAddress } : {}),
+    };
+    const peer = new RtcPeer(new native.PeerConnection(name, config));
+    peer.wire();
+    return peer;
+  }
+
+  /** Creates this side's `share` channel: ordered and reliable. */
+  createShareChannel(): RtcChannel {
+    const channel = new RtcChannel(this.pc.createDataChannel(SHARE_CHANNEL_LABEL), this.failer());
+    this.channels.push(channel);
+    return channel;
+  }
+
+  async createOffer(): Promise<SessionDescription> {
+    return this.localDescription.promise;
+  }
+
+  async acceptOffer(offer: SessionDescription): Promise<SessionDescription> {
+    this.setRemote(offer);
+    return this.localDescription.promise;
+  }
+
+  acceptAnswer(answer: SessionDescription): void {
+    this.setRemote(answer);
+  }
+
+  localCandidates(): Promise<Candidate[]> {
+    return this.gathered.promise;
+  }
+
+  addRemoteCandidates(candidates: Candidate[]): void {
+    for (const candidate of candidates) {
+      if (this.remoteDescriptionSet) this.addRemote(candidate);
+      else this.pendingRemote.push(candidate);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const channel of this.channels) channel.close();
+    try {
+      this.pc.close();
+    } catch {
+      // Already closed natively.
+    }
+  }
+
+  private wire(): void {
+    const fail = this.failer();
+    this.pc.onLocalDescription(
+      guarded((sdp: string, type: string) => {
+        if (type === "offer" || type === "answer") this.localDescription.resolve({ type, sdp });
+      }, fail),
+    );
+    this.pc.onLocalCandidate(
+      guarded((candidate: string, mid: string) => {
+        this.localCandidateList.push({
+          candidate: candidate.replace(/^a=/, ""),
+          sdpMid: mid,
+          sdpMLineIndex: 0,
+        });
+      }, fail),
+    );
+    this.pc.onGatheringStateChange(
+      guarded((state: string) => {
+        if (state === "complete") this.gathered.resolve([...this.localCandidateList]);
+      }, fail),
+    );
+    this.pc.onStateChange(
+      guarded((state: string) => {
+        if (state === "failed" || state === "closed" || state === "disconnected") {
+          fail(new KadError("PEER_LEFT", `the peer connection ${state}`));
+        }
+      }, fail),
+    );
+    this.pc.onDataChannel(
+      guarded((native) => {
+        const channel = new RtcChannel(native, fail);
+        this.channels.push(channel);
+        if (channel.label === SHARE_CHANNEL_LABEL) this.remoteChannel.resolve(channel);
+        else channel.close();
+      }, fail),
+    );
+  }
+
+  private setRemote(description: SessionDescription): void {
+    try {
+      this.pc.setRemoteDescription(description.sdp, description.type);
+    } catch (error) {
+      throw new KadError("PROTOCOL", `the peer sent an unusable ${description.type}`, {
+        cause: error,
+      });
+    }
+    this.remoteDescriptionSet = true;
+    for (const candidate of this.pendingRemote.splice(0)) this.addRemote(candidate);
+  }
+
+  private addRemote(candidate: Candidate): void {
+    if (!candidate.candidate) return;
+    try {
+      this.pc.addRemoteCandidate(candidate.candidate, candidate.sdpMid ?? "0");
+    } catch {
+      // One unusable candidate (e.g. an mDNS name) must not end the transfer.
+    }
+  }
+
+  private failer(): (error: unknown) => void {
+    return (error) => {
+      // Closing natively reports "closed" states and channel errors: not failures.
+      if (this.closed) return;
+      const failure =
+        error instanceof KadError
+          ? error
+          : new KadError("PEER_UNREACHABLE", "the WebRTC connection failed", { cause: error });
+      this.lost.reject(failure);
+      this.gathered.reject(failure);
+      this.localDescription.reject(failure);
+      this.remoteChannel.reject(failure);
+    };
+  }
+}
