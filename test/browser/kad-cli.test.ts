@@ -1,0 +1,95 @@
+import { mkdir, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  createRoom,
+  openPage,
+  saveAll,
+  sendFiles,
+  waitForMember,
+  waitForTransfers,
+  waitJoined,
+} from "../helpers/browser.js";
+import { saveScreenshot } from "../helpers/browser-artifacts.js";
+import { type BrowserEnv, startBrowserEnv } from "../helpers/browser-env.js";
+import { sha256File, writeRandomFile } from "../helpers/files.js";
+import { watchKad } from "../helpers/kad-process.js";
+import { useTempDir } from "../helpers/temp-dir.js";
+
+let env: BrowserEnv;
+beforeAll(async () => {
+  env = await startBrowserEnv();
+});
+afterAll(() => env?.close());
+
+const MiB = 1024 * 1024;
+
+async function filesWithHashes(paths: string[]): Promise<Map<string, string>> {
+  const entries = await Promise.all(
+    paths.map(async (path) => [path.split("/").pop() as string, await sha256File(path)] as const),
+  );
+  return new Map(entries);
+}
+
+it("kad send -> browser: a 20 MiB file arrives verified, and kad send exits 0", async () => {
+  const dir = await useTempDir();
+  const source = join(dir, "twenty.bin");
+  await writeRandomFile(source, 20 * MiB);
+  const sender = watchKad(env.kad(["send", "--server", env.secureOrigin, "--json", source]));
+  const { code, url } = await sender.waitForEvent((event) => event.event === "code");
+  expect(url).toBe(`${env.secureOrigin}/#/${code}`);
+
+  const browser = await env.launch();
+  const page = await openPage(browser.context, String(url));
+  await waitJoined(page);
+  await page
+    .locator(".transfer[data-state=active] .transfer-detail", { hasText: /left$/ })
+    .waitFor({ timeout: 30_000 });
+  await saveScreenshot(page, "room-mid-transfer.png");
+  await waitForTransfers(page, "receive", 1);
+
+  expect(await page.locator(".transfer-status").textContent()).toBe("Received, SHA-256 verified.");
+  expect(await sender.exited).toBe(0);
+  expect(await saveAll(page)).toEqual(await filesWithHashes([source]));
+});
+
+it("kad send -> browser: several files, one initiate each", async () => {
+  const dir = await useTempDir();
+  const sources = [join(dir, "a.bin"), join(dir, "b.txt"), join(dir, "c d.dat")];
+  await Promise.all(sources.map((path, i) => writeRandomFile(path, (i + 1) * 700_000 + i)));
+  const sender = watchKad(env.kad(["send", "--server", env.secureOrigin, "--json", ...sources]));
+  const { url } = await sender.waitForEvent((event) => event.event === "code");
+
+  const browser = await env.launch();
+  const page = await openPage(browser.context, String(url));
+  await waitForTransfers(page, "receive", 3);
+  expect(await sender.exited).toBe(0);
+  expect(await saveAll(page)).toEqual(await filesWithHashes(sources));
+  await page.locator(".transfer-note", { hasText: "has finished sending (3 files)" }).waitFor();
+});
+
+it("browser -> kad receive: files chosen on the page arrive verified, and kad receive exits 0", async () => {
+  const dir = await useTempDir();
+  const sources = [join(dir, "from-browser.bin"), join(dir, "second file.txt")];
+  await writeRandomFile(sources[0] as string, 5 * MiB + 5);
+  await writeRandomFile(sources[1] as string, 12_345);
+  const output = join(dir, "received");
+  await mkdir(output);
+
+  const browser = await env.launch();
+  const page = await openPage(browser.context, `${env.secureOrigin}/`);
+  const code = await createRoom(page);
+  const receiver = watchKad(
+    env.kad(["receive", "--server", env.secureOrigin, "--json", "-o", output, code]),
+  );
+  await sendFiles(page, await waitForMember(page), sources);
+  await waitForTransfers(page, "send", 2);
+
+  expect(await receiver.exited).toBe(0);
+  const statuses = await page.locator(".transfer-status").allTextContents();
+  expect(statuses).toEqual(Array(2).fill("Sent; the receiver verified its SHA-256."));
+  expect((await readdir(output)).sort()).toEqual(["from-browser.bin", "second file.txt"]);
+  expect(
+    await filesWithHashes(sources.map((path) => join(output, path.split("/").pop() as string))),
+  ).toEqual(await filesWithHashes(sources));
+});
