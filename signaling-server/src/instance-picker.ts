@@ -9,6 +9,8 @@ export interface PickContext {
   roomname: string;
   /** The validated Host header of the request, when it had one. */
   requestHost: string | undefined;
+  /** Whether the request came over https (directly or via a trusted proxy). */
+  requestSecure?: boolean;
 }
 
 export interface InstancePicker {
@@ -33,8 +35,8 @@ export class OwnUrlPicker implements InstancePicker {
     private readonly fallbackHost: () => string,
   ) {}
 
-  async pickWebSocketUri({ requestHost }: PickContext): Promise<string> {
+  async pickWebSocketUri({ requestHost, requestSecure }: PickContext): Promise<string> {
     if (this.publicUrl) return toWebSocketUri(this.publicUrl);
-    return `ws://${requestHost ?? this.fallbackHost()}`;
+    return `${requestSecure ? "wss" : "ws"}://${requestHost ?? this.fallbackHost()}`;
   }
 }

@@ -15,6 +15,12 @@ export interface SignalingServerOptions {
   port?: number;
   /** Base URL clients reach this server at (http/https); derives the ws/wss URI in POST /rooms. */
   publicUrl?: string;
+  /**
+   * The server sits behind one reverse proxy: count limits against the last
+   * X-Forwarded-For address and honour X-Forwarded-Proto. Never set it when
+   * clients can reach the server directly: they could then pick their address.
+   */
+  trustProxy?: boolean;
   /** Origins allowed by CORS and at the WebSocket handshake; unset means any origin. */
   allowOrigins?: string[];
   /** Room store; default a MemoryRoomStore owned (and closed) by the server. */
@@ -52,5 +58,6 @@ export interface ServerContext {
   metrics: Metrics;
   guards: Guards;
   allowOrigins: ReadonlySet<string> | undefined;
+  trustProxy: boolean;
   webRoot: string | undefined;
 }

@@ -36,6 +36,7 @@ export async function startSignalingServer(
     guards: new Guards(clock, limits),
     allowOrigins: options.allowOrigins?.length ? new Set(options.allowOrigins) : undefined,
     webRoot: options.webRoot,
+    trustProxy: options.trustProxy ?? false,
   };
   if (ownStore) {
     context.metrics.defineComputed(

@@ -38,6 +38,7 @@ export async function runServer(config: ServeConfig): Promise<void> {
       publicUrl: config.publicUrl,
       allowOrigins: config.allowOrigins,
       webRoot: config.webRoot,
+      trustProxy: config.trustProxy,
       logger,
       ...scaleOut?.serverOptions(),
     });

@@ -19,6 +19,8 @@ export interface ServeConfig {
   webRoot: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   json: boolean;
+  /** Behind one reverse proxy: limits per X-Forwarded-For client, wss:// from X-Forwarded-Proto. */
+  trustProxy: boolean;
   /** Shared Redis (standalone or Cluster) for running several instances; unset = in-memory. */
   redis: RedisTarget | undefined;
 }
@@ -29,7 +31,7 @@ signaling WebSocket (subprotocol "signaling") and kad's web page, plus
 GET /healthz and GET /metrics (Prometheus). Logs are JSON lines on stderr.
 
 Environment: KAD_SERVE_HOST, KAD_SERVE_PORT, KAD_PUBLIC_URL,
-KAD_ALLOW_ORIGINS (comma-separated), KAD_LOG_LEVEL, KAD_REDIS_URL,
+KAD_ALLOW_ORIGINS (comma-separated), KAD_LOG_LEVEL, KAD_TRUST_PROXY=1, KAD_REDIS_URL,
 KAD_REDIS_CLUSTER. Flags win.
 
 Scale-out: start any number of instances with the same --redis (or
@@ -104,6 +106,10 @@ export function addServeOptions(command: Command): Command {
     )
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(LOG_LEVELS))
     .option("--json", "print the listening event as a JSON line on stdout")
+    .option(
+      "--trust-proxy",
+      "behind one reverse proxy: count limits per X-Forwarded-For client and honour X-Forwarded-Proto (never when clients can reach the server directly)",
+    )
     .addOption(
       new Option(
         "--redis <url>",
@@ -147,8 +153,15 @@ interface RawServeOptions {
   webRoot?: string;
   logLevel?: ServeConfig["logLevel"];
   json?: boolean;
+  trustProxy?: boolean;
   redis?: RedisTarget;
   redisCluster?: RedisTarget;
+}
+
+function parseFlag(text: string): boolean {
+  if (["1", "true", "yes"].includes(text)) return true;
+  if (["0", "false", "no"].includes(text)) return false;
+  throw new InvalidArgumentError("must be 1 or 0");
 }
 
 /** Parses an environment variable, naming it in the error. */
@@ -192,6 +205,8 @@ export function resolveServeConfig(
     webRoot: raw.webRoot ?? defaultWebRoot,
     logLevel: raw.logLevel ?? envLevel ?? "info",
     json: raw.json ?? false,
+    trustProxy:
+      raw.trustProxy ?? fromEnv("KAD_TRUST_PROXY", env.KAD_TRUST_PROXY, parseFlag) ?? false,
     redis: raw.redis ?? raw.redisCluster ?? redisFromEnv(env),
   };
   requirePublicUrlForScaleOut(config);

@@ -10,7 +10,7 @@ import {
   ROOM_NAME_PATTERN,
 } from "../../../src/protocol/limits.js";
 import type { RoomInfo } from "../../../src/protocol/signaling-messages.js";
-import { clientIp, retryAfterSeconds } from "../limits/guards.js";
+import { clientIp, isSecureRequest, retryAfterSeconds } from "../limits/guards.js";
 import type { ServerContext } from "../options.js";
 import { RoomLimitError } from "../store/memory-room-store.js";
 import { hashPassword, isEffectivePassword } from "../store/password.js";
@@ -61,7 +61,7 @@ export async function createRoom(
   if (!acceptsJson(request)) throw new HttpError(406, "this API only answers application/json");
   const body = await readJsonBody(request, context.limits.maxBodyBytes);
   const { roomname, password } = validateCreateRoom(body);
-  const ip = clientIp(request.socket.remoteAddress);
+  const ip = clientIp(request, context.trustProxy);
   const creations = context.guards.roomCreationsByIp;
   // Attempts count, not only successes: a 409 also tells whether a room exists.
   if (!creations.tryTake(ip)) {
@@ -77,6 +77,7 @@ export async function createRoom(
     webSocketUri = await context.picker.pickWebSocketUri({
       roomname,
       requestHost: validHostHeader(request.headers.host),
+      requestSecure: isSecureRequest(request, context.trustProxy),
     });
     const room = { name: roomname, passwordHash, webSocketUri, createdAt: context.clock.now() };
     created = await context.store.createRoom(room, context.limits.roomTtlMs);
@@ -101,7 +102,7 @@ export async function lookUpRoom(
   if (name === undefined || !ROOM_NAME_PATTERN.test(name)) {
     throw new HttpError(400, "room name must be 5-64 characters of a-z, A-Z, 0-9 and -");
   }
-  const ip = clientIp(request.socket.remoteAddress);
+  const ip = clientIp(request, context.trustProxy);
   const failures = context.guards.failuresByIp;
   if (failures.isOver(ip)) {
     context.metrics.inc("kad_rate_limited_total", { limit: "failed-lookups" });

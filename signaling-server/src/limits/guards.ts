@@ -4,6 +4,7 @@
  * guessing share codes or passwords impractical. Counters live in this
  * process; behind a load balancer each instance enforces them on its own share.
  */
+import type { IncomingMessage } from "node:http";
 import type { Clock } from "../clock.js";
 import { WindowCounter } from "./rate-limiter.js";
 import type { ServerLimits } from "./server-limits.js";
@@ -35,9 +36,34 @@ export class Guards {
 }
 
 /** "::ffff:1.2.3.4" and "1.2.3.4" are one client. */
-export function clientIp(remoteAddress: string | undefined): string {
-  if (!remoteAddress) return "unknown";
-  return remoteAddress.startsWith("::ffff:") ? remoteAddress.slice(7) : remoteAddress;
+function normalizeIp(address: string | undefined): string {
+  if (!address) return "unknown";
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
+}
+
+const FORWARDED_IP = /^[0-9A-Fa-f:.]{2,45}$/;
+
+/**
+ * The address limits are counted against. Behind a trusted reverse proxy it
+ * is the last X-Forwarded-For entry (the one that proxy added); earlier
+ * entries are whatever the client claimed and are ignored.
+ */
+export function clientIp(request: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const header = request.headers["x-forwarded-for"];
+    const last = (Array.isArray(header) ? header.join(",") : (header ?? ""))
+      .split(",")
+      .pop()
+      ?.trim();
+    if (last && FORWARDED_IP.test(last)) return normalizeIp(last);
+  }
+  return normalizeIp(request.socket.remoteAddress);
+}
+
+/** Whether the client reached us over TLS (directly, or via a trusted proxy that says so). */
+export function isSecureRequest(request: IncomingMessage, trustProxy: boolean): boolean {
+  if ("encrypted" in request.socket && request.socket.encrypted) return true;
+  return trustProxy && request.headers["x-forwarded-proto"] === "https";
 }
 
 export function retryAfterSeconds(ms: number): string {

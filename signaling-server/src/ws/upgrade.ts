@@ -35,7 +35,7 @@ export function createUpgradeHandler(
 
   return (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on("error", () => socket.destroy());
-    const ip = clientIp(request.socket.remoteAddress);
+    const ip = clientIp(request, context.trustProxy);
     const refusal = handshakeRefusal(context, registry, request, ip, isClosing());
     if (refusal) {
       context.metrics.inc("kad_connections_rejected_total", { reason: refusal.reason });
