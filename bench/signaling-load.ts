@@ -13,6 +13,12 @@
  * Bounded: the whole run aborts after DEADLINE_MS.
  *
  * Environment: BENCH_ROOMS (200), BENCH_CHAINS (25), BENCH_IDLE (10000).
+ *
+ * Scale-out mode: BENCH_INSTANCES=N (N > 1) starts a private redis-server on
+ * an ephemeral port and N server processes sharing it (BENCH_REDIS=1 does the
+ * same with one instance, to see the Redis cost alone). Rooms are created
+ * round-robin over the instances, and the two members of each room connect
+ * to different instances, so every chain crosses instances through Redis.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -21,14 +27,21 @@ import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { startSignalingServer } from "../signaling-server/src/index.js";
+import { parseRedisUrl } from "../signaling-server/src/redis/redis-connection.js";
+import { RedisScaleOut } from "../signaling-server/src/redis/redis-scale-out.js";
+import { startRedisServer } from "../test/helpers/redis-server.js";
 
 const ROOMS = Number(process.env.BENCH_ROOMS ?? 200);
 const CHAINS = Number(process.env.BENCH_CHAINS ?? 25);
 const IDLE = Number(process.env.BENCH_IDLE ?? 10_000);
+const INSTANCES = Math.max(1, Number(process.env.BENCH_INSTANCES ?? 1));
+const USE_REDIS = INSTANCES > 1 || process.env.BENCH_REDIS === "1";
 const DEADLINE_MS = 240_000;
 const OPEN_CONCURRENCY = 200;
 /** Relative to the working directory, which npm sets to the package root. */
-const RESULTS_FILE = "bench/signaling-load.results.json";
+const RESULTS_FILE = USE_REDIS
+  ? `bench/signaling-load.redis-${INSTANCES}.results.json`
+  : "bench/signaling-load.results.json";
 
 const SDP = `v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n${"a=x-padding:0123456789abcdef0123456789abcdef\r\n".repeat(60)}`;
 const CANDIDATES = Array.from({ length: 4 }, (_, i) => ({
@@ -42,9 +55,14 @@ type Frame = { type?: string; replyId?: string; id?: string; payload?: unknown }
 // ---- server role ------------------------------------------------------------
 
 async function serverRole(): Promise<void> {
+  const redisUrl = process.env.BENCH_REDIS_URL;
+  const scaleOut = redisUrl
+    ? await RedisScaleOut.connect({ target: parseRedisUrl(redisUrl) })
+    : undefined;
   const server = await startSignalingServer({
     host: "127.0.0.1",
     port: 0,
+    ...scaleOut?.serverOptions(),
     limits: {
       maxConnections: IDLE + 2 * ROOMS + 100,
       maxConnectionsPerIp: IDLE + 2 * ROOMS + 100,
@@ -54,6 +72,10 @@ async function serverRole(): Promise<void> {
       frameBurst: 1_000_000,
     },
   });
+  await scaleOut?.register({
+    webSocketUri: server.url.replace(/^http/, "ws"),
+    connections: () => server.metrics.value("kad_connections_open"),
+  });
   const send = (message: unknown) => process.send?.(message);
   process.on("message", (message: { cmd: string }) => {
     if (message.cmd === "memory") {
@@ -61,7 +83,10 @@ async function serverRole(): Promise<void> {
       const { rss, heapUsed } = process.memoryUsage();
       send({ cmd: "memory", rss, heapUsed, open: server.metrics.value("kad_connections_open") });
     } else if (message.cmd === "stop") {
-      server.close().then(() => process.exit(0));
+      server
+        .close()
+        .then(() => scaleOut?.close())
+        .then(() => process.exit(0));
     }
   });
   send({ cmd: "ready", url: server.url });
@@ -126,11 +151,16 @@ async function createRoom(base: string, roomname: string): Promise<string> {
   return (await response.json()) as string;
 }
 
-/** Creates a room and joins two clients; returns [initiator, responder, responder's id]. */
-async function pair(base: string): Promise<[Client, Client, string]> {
+/**
+ * Creates a room and joins two clients; returns [initiator, responder, responder's id].
+ * With several instances, the responder joins through the instance after the initiator's.
+ */
+async function pair(bases: string[], index: number): Promise<[Client, Client, string]> {
   const roomname = `bench-${randomUUID().slice(0, 18)}`;
-  const wsUrl = await createRoom(base, roomname);
-  const [a, b] = await Promise.all([Client.open(wsUrl), Client.open(wsUrl)]);
+  const wsUrl = await createRoom(bases[index % bases.length] as string, roomname);
+  const wsUrls = bases.map((base) => base.replace(/^http/, "ws"));
+  const next = wsUrls[(wsUrls.indexOf(wsUrl) + 1) % wsUrls.length] ?? wsUrl;
+  const [a, b] = await Promise.all([Client.open(wsUrl), Client.open(next)]);
   await a.ask({ type: "connect", payload: { username: "a", roomname } });
   await b.ask({ type: "connect", payload: { username: "b", roomname } });
   const users = (await a.ask({ type: "users", payload: {} })).payload as Array<{ id: string }>;
@@ -177,8 +207,8 @@ async function inBatches<T>(count: number, task: (i: number) => Promise<T>): Pro
   return results;
 }
 
-async function throughput(base: string) {
-  const pairs = await inBatches(ROOMS, () => pair(base));
+async function throughput(bases: string[]) {
+  const pairs = await inBatches(ROOMS, (i) => pair(bases, i));
   for (const [, b] of pairs) respond(b);
   const latencies: number[] = [];
   const started = performance.now();
@@ -213,16 +243,23 @@ function ask(server: ChildProcess, cmd: string): Promise<Record<string, number>>
   });
 }
 
-async function idleMemory(base: string, server: ChildProcess) {
+/** Memory figures summed over every server process. */
+async function memoryOf(servers: ChildProcess[]): Promise<Record<string, number>> {
+  const all = await Promise.all(servers.map((server) => ask(server, "memory")));
+  const sum = (key: string) => all.reduce((total, entry) => total + (entry[key] ?? 0), 0);
+  return { rss: sum("rss"), heapUsed: sum("heapUsed"), open: sum("open") };
+}
+
+async function idleMemory(bases: string[], servers: ChildProcess[]) {
   // Wait until the throughput phase's sockets are gone on the server too.
-  let before = await ask(server, "memory");
+  let before = await memoryOf(servers);
   while ((before.open ?? 0) > 0) {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    before = await ask(server, "memory");
+    before = await memoryOf(servers);
   }
-  const pairs = await inBatches(IDLE / 2, () => pair(base));
+  const pairs = await inBatches(IDLE / 2, (i) => pair(bases, i));
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const after = await ask(server, "memory");
+  const after = await memoryOf(servers);
   for (const [a, b] of pairs) {
     a.socket.terminate();
     b.socket.terminate();
@@ -242,24 +279,33 @@ async function idleMemory(base: string, server: ChildProcess) {
 }
 
 async function main(): Promise<void> {
-  const server = fork(fileURLToPath(import.meta.url), ["server"], {
-    execArgv: ["--expose-gc"],
-    env: process.env,
-  });
+  const redis = USE_REDIS ? await startRedisServer() : undefined;
+  const servers = Array.from({ length: INSTANCES }, () =>
+    fork(fileURLToPath(import.meta.url), ["server"], {
+      execArgv: ["--expose-gc"],
+      env: { ...process.env, ...(redis ? { BENCH_REDIS_URL: redis.url } : {}) },
+    }),
+  );
   const deadline = setTimeout(() => {
     process.stderr.write(`bench: aborted after ${DEADLINE_MS / 1000} s\n`);
-    server.kill("SIGKILL");
-    process.exit(1);
+    for (const server of servers) server.kill("SIGKILL");
+    redis?.dispose().finally(() => process.exit(1));
   }, DEADLINE_MS);
-  const { url } = (await ask(server, "ready").catch(() => ({}))) as unknown as { url: string };
-  process.stderr.write(
-    `bench: server at ${url}; ${ROOMS} rooms x ${CHAINS} chains, then ${IDLE} idle connections\n`,
+  const bases = await Promise.all(
+    servers.map(async (server) => {
+      const ready = (await ask(server, "ready")) as unknown as { url: string };
+      return ready.url;
+    }),
   );
-  const load = await throughput(url);
+  const where = redis ? `${INSTANCES} instance(s) on Redis` : "in-memory";
+  process.stderr.write(
+    `bench: servers at ${bases.join(", ")} (${where}); ${ROOMS} rooms x ${CHAINS} chains, then ${IDLE} idle connections\n`,
+  );
+  const load = await throughput(bases);
   process.stdout.write(
     `initiate chains: ${load.chains} in parallel rooms: ${load.initiatesPerSecond} initiates/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms\n`,
   );
-  const idle = await idleMemory(url, server);
+  const idle = await idleMemory(bases, servers);
   process.stdout.write(
     `idle connections: ${idle.connections}: server RSS ${idle.rssBeforeMiB} -> ${idle.rssAfterMiB} MiB, ${idle.rssPerConnectionKiB} KiB RSS and ${idle.heapPerConnectionKiB} KiB heap per connection\n`,
   );
@@ -268,13 +314,24 @@ async function main(): Promise<void> {
     node: process.version,
     cpus: cpus().length,
     loadAverage1m: Number(loadavg()[0]?.toFixed(2)),
+    instances: INSTANCES,
+    store: redis ? "redis" : "memory",
     rooms: ROOMS,
     chainsPerRoom: CHAINS,
     ...load,
     idle,
   };
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  server.send({ cmd: "stop" });
+  await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise((resolve) => {
+          server.once("exit", resolve);
+          server.send({ cmd: "stop" });
+        }),
+    ),
+  );
+  await redis?.dispose();
   clearTimeout(deadline);
 }
 
