@@ -55,7 +55,17 @@ export async function startSignalingServer(
     "upgrade",
     createUpgradeHandler(context, registry, () => closing),
   );
-  server.on("clientError", (_error, socket) => socket.destroy());
+  server.on("clientError", (_error, socket) => {
+    // Malformed or oversized request headers: answer like every other error, then hang up.
+    const body = JSON.stringify({ error: "malformed HTTP request" });
+    if (socket.writable) {
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+    } else {
+      socket.destroy();
+    }
+  });
   await listen(server, host, options.port ?? 0);
   const port = (server.address() as AddressInfo).port;
   address = { host, port };

@@ -132,3 +132,57 @@ describe("close()", () => {
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
   });
 });
+
+describe("HTTP hygiene", () => {
+  it("answers a malformed request with a JSON 400", async () => {
+    const { server } = await useServer();
+    const { connect } = await import("node:net");
+    const url = new URL(server.url);
+    const reply = await new Promise<string>((resolve) => {
+      const socket = connect(Number(url.port), url.hostname, () =>
+        socket.write("NONSENSE / HTTP/9\r\n\r\n"),
+      );
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk;
+      });
+      socket.on("close", () => resolve(text));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(reply).toContain('{"error":"malformed HTTP request"}');
+  });
+
+  it("finishes a request that is in flight when close() begins", async () => {
+    const server = await startSignalingServer({ port: 0 });
+    const url = new URL(server.url);
+    const body = JSON.stringify({ username: "a", roomname: "in-flight-room" });
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: "/rooms",
+          method: "POST",
+          headers: { "Content-Type": "application/json", "Content-Length": String(body.length) },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (chunk) => {
+            text += chunk;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on("error", reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => req.end(body.slice(10)), 300);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = server.close();
+    expect(await response).toEqual({
+      status: 201,
+      body: JSON.stringify(server.url.replace("http", "ws")),
+    });
+    await closed;
+  });
+});

@@ -4,6 +4,7 @@
  * clean shutdown (WebSockets closed with 1001, in-flight HTTP finished).
  */
 import { existsSync } from "node:fs";
+import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
 import { KadError } from "../../../src/util/errors.js";
 import { toWebSocketUri } from "../instance-picker.js";
@@ -60,7 +61,8 @@ export async function runServer(config: ServeConfig): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(event)}\n`);
   } else {
-    const shown = config.publicUrl ? ` (public URL ${config.publicUrl})` : "";
+    const reach = config.publicUrl ? [config.publicUrl] : otherAddresses(config.host, server.port);
+    const shown = reach.length > 0 ? ` (reach it at ${reach.join(", ")})` : "";
     process.stderr.write(`kad serve: listening on ${server.url}${shown}; Ctrl-C stops\n`);
   }
   if (!config.webRoot) logger.warn("no web page to serve (build it with npm run build); API only");
@@ -73,6 +75,15 @@ export async function runServer(config: ServeConfig): Promise<void> {
   await server.close();
   await scaleOut?.close();
   logger.flush();
+}
+
+/** For a wildcard host, the LAN URLs other machines can use (server.url shows loopback). */
+function otherAddresses(host: string, port: number): string[] {
+  if (host !== "0.0.0.0" && host !== "::") return [];
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((address) => address && !address.internal && address.family === "IPv4")
+    .map((address) => `http://${address?.address}:${port}`);
 }
 
 /** Redis support is loaded only when asked for, so the in-memory default never pays for it. */
