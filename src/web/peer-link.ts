@@ -1,29 +1,18 @@
 /**
- * One RTCPeerConnection per file, set up through the initiate chain
- * (browser-protocol.md section 3). Both sides create a `share` channel; the
- * sender writes on its own, the receiver reads the one that arrives.
- *
- *   sender (initiateTo)                 server                receiver (answerInitiate)
- *   initiate {id, offerSDP}  ───────────────►  initiate {id: sender, offerSDP}
- *                            ◄───────────────  reply: answer (asks for a reply)
- *   reply: sender candidates ───────────────►  reply (asks for a reply)
- *                            ◄───────────────  reply: receiver candidates
+ * One RTCPeerConnection per file, set up through the shared initiate
+ * handshake (src/protocol/initiate-handshake.ts, browser-protocol.md section 3).
+ * Both sides create a `share` channel; the sender writes on its own, the
+ * receiver reads the one that arrives.
  */
-import { INITIATE_STEP_TIMEOUT_MS, MAX_CANDIDATES } from "../protocol/limits.js";
-import { type IncomingReply, RpcTimeoutError } from "../protocol/mop-rpc.js";
-import {
-  answerSchema,
-  type Candidate,
-  candidateListSchema,
-  errorReplySchema,
-  type SessionDescription,
-} from "../protocol/signaling-messages.js";
+
+import { type HandshakePeer, runInitiator, runResponder } from "../protocol/initiate-handshake.js";
+import { MAX_CANDIDATES } from "../protocol/limits.js";
+import { SHARE_CHANNEL_LABEL } from "../protocol/share-messages.js";
+import type { Candidate, SessionDescription } from "../protocol/signaling-messages.js";
+import { toPageError } from "./kad-errors.js";
 import { PageError } from "./page-error.js";
 import type { IncomingInitiate, Signaling } from "./signaling.js";
 
-/** An original browser answers an initiate only once it has listed us: retry soon. */
-const INITIATE_ATTEMPT_TIMEOUT_MS = 6_000;
-const INITIATE_ATTEMPTS = 3;
 /** Host candidates come at once; without STUN/TURN nothing takes longer. */
 const GATHERING_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -71,7 +60,7 @@ export interface LinkOptions {
 
 function newConnection(options: LinkOptions) {
   const pc = new RTCPeerConnection({ iceServers: options.iceServers });
-  const own = pc.createDataChannel("share", { ordered: true });
+  const own = pc.createDataChannel(SHARE_CHANNEL_LABEL, { ordered: true });
   own.binaryType = "arraybuffer";
   const remote = new Promise<{ channel: RTCDataChannel; inbox: Inbox }>((resolve) => {
     pc.addEventListener("datachannel", (event) => {
@@ -79,65 +68,85 @@ function newConnection(options: LinkOptions) {
       resolve({ channel: event.channel, inbox: new Inbox(event.channel) });
     });
   });
-  return { pc, own, remote, gathered: gatherCandidates(pc) };
+  return { pc, own, remote };
 }
 
-/** Sender side: offers, exchanges candidates, resolves once both channels are open. */
+/** Sender side: runs the shared initiator, resolves once both channels are open. */
 export async function initiateTo(
   signaling: Signaling,
   peerId: string,
   options: LinkOptions,
 ): Promise<PeerLink> {
-  const { pc, own, remote, gathered } = newConnection(options);
+  const { pc, own, remote } = newConnection(options);
   try {
-    await pc.setLocalDescription(await pc.createOffer());
-    const offer = describe(pc.localDescription);
-    const answerReply = await requestAnswer(signaling, { id: peerId, offerSDP: offer });
-    const answer = answerSchema.safeParse(answerReply.payload);
-    if (!answer.success || answerReply.id === undefined) throw refused(answerReply.payload);
-    await pc.setRemoteDescription(answer.data);
-    const candidates = await gathered;
-    const theirs = await signaling.rpc.reply(answerReply.id, candidates, INITIATE_STEP_TIMEOUT_MS);
-    await addCandidates(pc, theirs.payload);
+    await runInitiator({ rpc: signaling.rpc, peer: new BrowserPeer(pc), targetId: peerId });
     return await connected(pc, own, remote);
   } catch (error) {
     pc.close();
-    throw translate(error);
+    throw toPageError(error);
   }
 }
 
-/** Receiver side: answers an incoming initiate and completes the exchange. */
+/** Receiver side: runs the shared responder for an incoming initiate. */
 export async function answerInitiate(
   signaling: Signaling,
   initiate: IncomingInitiate,
   options: LinkOptions,
 ): Promise<PeerLink> {
-  const { pc, own, remote, gathered } = newConnection(options);
+  const { pc, own, remote } = newConnection(options);
   try {
-    await pc.setRemoteDescription(initiate.offer);
-    await pc.setLocalDescription(await pc.createAnswer());
-    const answer = describe(pc.localDescription);
-    const theirs = await signaling.rpc.reply(initiate.replyId, answer, INITIATE_STEP_TIMEOUT_MS);
-    await addCandidates(pc, theirs.payload);
-    const ours = await gathered;
-    if (theirs.id !== undefined) signaling.rpc.reply(theirs.id, ours);
+    await runResponder({
+      rpc: signaling.rpc,
+      peer: new BrowserPeer(pc),
+      requestId: initiate.requestId,
+      offer: initiate.offer,
+    });
     return await connected(pc, own, remote);
   } catch (error) {
     pc.close();
-    throw translate(error);
+    throw toPageError(error);
   }
 }
 
-async function requestAnswer(
-  signaling: Signaling,
-  payload: { id: string; offerSDP: SessionDescription },
-): Promise<IncomingReply> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await signaling.rpc.request("initiate", payload, INITIATE_ATTEMPT_TIMEOUT_MS);
-    } catch (error) {
-      if (!(error instanceof RpcTimeoutError) || attempt >= INITIATE_ATTEMPTS) throw error;
-    }
+/**
+ * An RTCPeerConnection in the shapes the shared handshake uses. Remote
+ * candidates wait for the remote description, and one unusable candidate
+ * (another address family, say) must not sink the rest.
+ */
+class BrowserPeer implements HandshakePeer {
+  private readonly gathered: Promise<Candidate[]>;
+  private remoteSet: Promise<void> = Promise.resolve();
+
+  constructor(private readonly pc: RTCPeerConnection) {
+    this.gathered = gatherCandidates(pc);
+  }
+
+  async createOffer(): Promise<SessionDescription> {
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    return describe(this.pc.localDescription);
+  }
+
+  async acceptOffer(offer: SessionDescription): Promise<SessionDescription> {
+    await this.pc.setRemoteDescription(offer);
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    return describe(this.pc.localDescription);
+  }
+
+  acceptAnswer(answer: SessionDescription): void {
+    this.remoteSet = this.pc.setRemoteDescription(answer);
+    this.remoteSet.catch(() => undefined);
+  }
+
+  localCandidates(): Promise<Candidate[]> {
+    return this.gathered;
+  }
+
+  addRemoteCandidates(candidates: Candidate[]): void {
+    void this.remoteSet.then(async () => {
+      for (const candidate of candidates) {
+        await this.pc.addIceCandidate(candidate).catch(() => undefined);
+      }
+    });
   }
 }
 
@@ -146,19 +155,6 @@ function describe(description: RTCSessionDescription | null): SessionDescription
     throw new PageError("protocol", "The browser produced no session description.");
   }
   return { type: description.type, sdp: description.sdp };
-}
-
-/** kad's server replies `{"err": ...}` in place of a relayed step that cannot complete. */
-function refused(payload: unknown): PageError {
-  const error = errorReplySchema.safeParse(payload);
-  const reason = error.success ? error.data.err : undefined;
-  if (reason === "notfound" || reason === "peer-left") {
-    return new PageError("peer-left", "That person is no longer in the room.");
-  }
-  if (reason === "timeout")
-    return new PageError("timeout", "The other side did not answer in time.");
-  if (reason === "busy") return new PageError("timeout", "The other side is busy; try again.");
-  return new PageError("protocol", "The other side sent an unexpected answer.");
 }
 
 /** Non-trickle: the whole array once gathering is complete (or has taken long enough). */
@@ -180,15 +176,6 @@ function gatherCandidates(pc: RTCPeerConnection): Promise<Candidate[]> {
       if (pc.iceGatheringState === "complete") finish();
     });
   });
-}
-
-async function addCandidates(pc: RTCPeerConnection, payload: unknown): Promise<void> {
-  const list = candidateListSchema.safeParse(payload);
-  if (!list.success) throw refused(payload);
-  for (const candidate of list.data) {
-    // One unusable candidate (another address family, say) must not sink the rest.
-    await pc.addIceCandidate(candidate).catch(() => undefined);
-  }
 }
 
 function connected(
@@ -223,12 +210,4 @@ function connected(
       resolve({ pc, own, remote: remote.channel, inbox: remote.inbox });
     });
   });
-}
-
-function translate(error: unknown): unknown {
-  if (error instanceof PageError) return error;
-  if (error instanceof RpcTimeoutError) {
-    return new PageError("timeout", "The other side did not answer in time.");
-  }
-  return error;
 }

@@ -147,14 +147,5 @@ function joinError(result: Exclude<JoinResult, "joined">): PageError {
       return new PageError("protocol", "Could not find a free name in this room. Try again.");
     case "CREDENTIALS":
       return new PageError("credentials", "Wrong password.");
-    case "ROOM_FULL":
-      return new PageError("protocol", "This room is full.");
-    case "RATE_LIMITED":
-      return new PageError("timeout", "Too many attempts to join. Wait a minute and try again.");
-    default:
-      return new PageError(
-        "server-unreachable",
-        "The server refused to let you join right now. Wait a minute and try again.",
-      );
   }
 }
