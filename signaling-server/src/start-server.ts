@@ -1,6 +1,7 @@
 /** Assembles the HTTP API, the WebSocket signaling and their collaborators into one listening server. */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { LocalSignalingBus } from "./bus/local-signaling-bus.js";
 import { systemClock } from "./clock.js";
 import { createHttpHandler } from "./http/http-handler.js";
@@ -17,18 +18,55 @@ import { createUpgradeHandler } from "./ws/upgrade.js";
 export async function startSignalingServer(
   options: SignalingServerOptions = {},
 ): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  let boundPort = options.port ?? 0;
+  const { context, owned } = createContext(options, () => hostPort(host, boundPort));
+  const registry = new ConnectionRegistry(context);
+  let closing = false;
+  const server = createServer(
+    {
+      requestTimeout: context.limits.httpRequestTimeoutMs,
+      headersTimeout: context.limits.httpRequestTimeoutMs,
+    },
+    createHttpHandler(context),
+  );
+  server.on(
+    "upgrade",
+    createUpgradeHandler(context, registry, () => closing),
+  );
+  server.on("clientError", answerMalformedRequest);
+  try {
+    await listen(server, host, boundPort);
+  } catch (error) {
+    await registry.closeAll();
+    await owned.close();
+    throw error;
+  }
+  boundPort = (server.address() as AddressInfo).port;
+  const url = `http://${hostPort(host, boundPort)}`;
+  context.logger.info({ url, publicUrl: options.publicUrl }, "signaling server listening");
+
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closing = true;
+    closed ??= shutDown(context, server, registry).then(() => owned.close());
+    return closed;
+  };
+  return { url, port: boundPort, metrics: context.metrics, close };
+}
+
+/** The shared context, plus the collaborators the server created itself and must close. */
+function createContext(options: SignalingServerOptions, ownAddress: () => string) {
   const clock = options.clock ?? systemClock;
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const ownStore = options.store
     ? undefined
     : new MemoryRoomStore({ clock, maxRooms: limits.maxRooms });
   const ownBus = options.bus ? undefined : new LocalSignalingBus();
-  const host = options.host ?? "127.0.0.1";
-  let address = { host, port: options.port ?? 0 };
   const context: ServerContext = {
     store: options.store ?? (ownStore as MemoryRoomStore),
     bus: options.bus ?? (ownBus as LocalSignalingBus),
-    picker: options.picker ?? new OwnUrlPicker(options.publicUrl, () => hostPort(address)),
+    picker: options.picker ?? new OwnUrlPicker(options.publicUrl, ownAddress),
     clock,
     limits,
     logger: options.logger ?? silentLogger,
@@ -45,53 +83,41 @@ export async function startSignalingServer(
       () => ownStore.size,
     );
   }
-  const registry = new ConnectionRegistry(context);
-  let closing = false;
-  const server = createServer(
-    { requestTimeout: limits.httpRequestTimeoutMs, headersTimeout: limits.httpRequestTimeoutMs },
-    createHttpHandler(context),
-  );
-  server.on(
-    "upgrade",
-    createUpgradeHandler(context, registry, () => closing),
-  );
-  server.on("clientError", (_error, socket) => {
-    // Malformed or oversized request headers: answer like every other error, then hang up.
-    const body = JSON.stringify({ error: "malformed HTTP request" });
-    if (socket.writable) {
-      socket.end(
-        `HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-      );
-    } else {
-      socket.destroy();
-    }
-  });
-  await listen(server, host, options.port ?? 0);
-  const port = (server.address() as AddressInfo).port;
-  address = { host, port };
-  const url = `http://${hostPort(address)}`;
-  context.logger.info({ url, publicUrl: options.publicUrl }, "signaling server listening");
-
-  let closed: Promise<void> | undefined;
-  const close = () => {
-    closing = true;
-    closed ??= (async () => {
-      const httpDone = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await registry.closeAll();
-      const grace = clock.setTimeout(() => server.closeAllConnections(), limits.shutdownGraceMs);
-      await httpDone;
-      clock.clearTimeout(grace);
+  const owned = {
+    close: async () => {
       await ownBus?.close();
       await ownStore?.close();
-      context.logger.info("signaling server stopped");
-    })();
-    return closed;
+    },
   };
-  return { url, port, metrics: context.metrics, close };
+  return { context, owned };
 }
 
-function hostPort({ host, port }: { host: string; port: number }): string {
+/** Stops listening, closes every WebSocket with 1001, and lets in-flight HTTP requests finish. */
+async function shutDown(context: ServerContext, server: Server, registry: ConnectionRegistry) {
+  const httpDone = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await registry.closeAll();
+  const { clock, limits } = context;
+  const grace = clock.setTimeout(() => server.closeAllConnections(), limits.shutdownGraceMs);
+  await httpDone;
+  clock.clearTimeout(grace);
+  context.logger.info("signaling server stopped");
+}
+
+/** Malformed or oversized request headers: answer like every other error, then hang up. */
+function answerMalformedRequest(_error: Error, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: "malformed HTTP request" });
+  socket.end(
+    "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n" +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+  );
+}
+
+function hostPort(host: string, port: number): string {
   const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
   return shown.includes(":") ? `[${shown}]:${port}` : `${shown}:${port}`;
 }
