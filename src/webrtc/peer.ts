@@ -124,7 +124,11 @@ export class RtcPeer implements HandshakePeer {
     this.pc.onStateChange(
       guarded((state: string) => {
         if (state === "failed" || state === "closed" || state === "disconnected") {
-          fail(new KadError("PEER_LEFT", `the peer connection ${state}`));
+          fail(
+            new KadError("PEER_LEFT", `the connection to the peer was lost (${state})`, {
+              hint: "The other side stopped or lost its network; start the transfer again.",
+            }),
+          );
         }
       }, fail),
     );

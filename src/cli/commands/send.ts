@@ -44,22 +44,28 @@ export function sendCommand(): Command {
       const { collectSources } = await import("../../transfer/sources.js");
       const { runSend } = await import("../../session/send-session.js");
       const sources = await collectSources(paths);
-      await runWithReporter(flags, "send", (emit, signal) =>
-        runSend(
-          {
-            sources,
-            server: flags.server,
-            code: flags.code,
-            password: passwordOf(flags, process.env),
-            iceServers: flags.ice,
-            bind: flags.bind,
-            timeoutMs: flags.timeout * 1000,
-            stdin: process.stdin,
-            env: process.env,
-          },
-          emit,
-          signal,
-        ),
-      );
+      const usesStdin = sources.some((source) => source.kind === "stdin");
+      try {
+        await runWithReporter(flags, "send", (emit, signal) =>
+          runSend(
+            {
+              sources,
+              server: flags.server,
+              code: flags.code,
+              password: passwordOf(flags, process.env),
+              iceServers: flags.ice,
+              bind: flags.bind,
+              timeoutMs: flags.timeout * 1000,
+              stdin: process.stdin,
+              env: process.env,
+            },
+            emit,
+            signal,
+          ),
+        );
+      } finally {
+        // A read that was cut short would otherwise keep the process alive.
+        if (usesStdin) process.stdin.destroy();
+      }
     });
 }

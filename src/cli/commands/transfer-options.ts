@@ -4,6 +4,12 @@ import type { SessionEvent } from "../../session/events.js";
 import { KadError } from "../../util/errors.js";
 import { createReporter } from "../output/reporter.js";
 
+/**
+ * After a command finished, native threads or a half-read stdin must not keep
+ * the process alive; this much grace lets stdout drain first.
+ */
+export const EXIT_GRACE_MS = 2_000;
+
 /** Default --timeout: as long as a room lives. */
 export const DEFAULT_TIMEOUT_SECONDS = 1800;
 
@@ -107,6 +113,7 @@ export async function runWithReporter<T>(
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
     reporter.close();
+    setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
   }
 }
 

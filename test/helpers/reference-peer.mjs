@@ -1,0 +1,295 @@
+// A protocol-level peer that behaves like the original kamelladjutant browser
+// client, written from /work/shared/reference/browser-protocol.md alone (not
+// from kad's code). It runs as its own process:
+//
+//   node test/helpers/reference-peer.mjs '<json config>'
+//
+// config: { role: "send" | "receive", server, room, password?, bind?,
+//           send:    files: [{ path, name?, extraBytes? }], chunkBytes (default 128)
+//           receive: outDir, expectFiles }
+// It prints one JSON object a line on stdout: {"event":"ready"}, {"event":"sent",...},
+// {"event":"received","name","size","sha256","path"}, {"event":"done"} or
+// {"event":"error","message"}; it exits 0 when done.
+//
+// Like the original it has no checksum, acknowledgement or backpressure, sends
+// 128-byte chunks, creates the room without a `password` key, joins by link
+// with a fresh UUID and an empty password, and answers an initiate only from a
+// peer it has listed.
+import { createHash, randomUUID } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import nodeDataChannel from "node-datachannel";
+import { WebSocket } from "ws";
+
+const config = JSON.parse(process.argv[2] ?? "{}");
+const peers = [];
+let socket;
+
+function print(event) {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+function finish(code, error) {
+  if (error) print({ event: "error", message: String(error?.stack ?? error) });
+  for (const pc of peers) {
+    try {
+      pc.close();
+    } catch {}
+  }
+  try {
+    socket?.close();
+  } catch {}
+  nodeDataChannel.cleanup();
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 200).unref();
+}
+
+function guard(callback) {
+  return (...args) => {
+    try {
+      callback(...args);
+    } catch (error) {
+      finish(1, error);
+    }
+  };
+}
+
+// ---- mop-rpc (section 2) ----
+const waiting = new Map();
+const handlers = new Map();
+
+function send(frame) {
+  socket.send(JSON.stringify(frame));
+}
+
+function expectReply(id, timeoutMs = 20_000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      waiting.delete(id);
+      reject(new Error("reply timeout"));
+    }, timeoutMs);
+    waiting.set(id, (frame) => {
+      clearTimeout(timer);
+      resolve(frame);
+    });
+  });
+}
+
+function request(type, payload) {
+  const id = randomUUID();
+  const reply = expectReply(id);
+  send({ type, payload, id });
+  return reply;
+}
+
+function reply(replyId, payload, wantReply) {
+  if (!wantReply) {
+    send({ replyId, payload });
+    return undefined;
+  }
+  const id = randomUUID();
+  const next = expectReply(id);
+  send({ replyId, payload, id });
+  return next;
+}
+
+function onFrame(text) {
+  let frame;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return;
+  }
+  if (frame.replyId !== undefined) {
+    waiting.get(frame.replyId)?.(frame);
+    waiting.delete(frame.replyId);
+    return;
+  }
+  handlers.get(frame.type)?.(frame);
+}
+
+function openSocket(uri) {
+  return new Promise((resolve, reject) => {
+    socket = new WebSocket(uri, "signaling");
+    socket.on("open", resolve);
+    socket.on("error", reject);
+    socket.on("message", (data, isBinary) => {
+      if (!isBinary) onFrame(data.toString());
+    });
+  });
+}
+
+// ---- WebRTC helpers ----
+function newPeerConnection() {
+  const pc = new nodeDataChannel.PeerConnection("reference", {
+    iceServers: [],
+    ...(config.bind ? { bindAddress: config.bind } : {}),
+  });
+  peers.push(pc);
+  const state = { candidates: [], gathered: null, description: null };
+  state.gathered = new Promise((resolve) => {
+    pc.onGatheringStateChange(
+      guard((s) => {
+        if (s === "complete") resolve(state.candidates);
+      }),
+    );
+  });
+  state.description = new Promise((resolve) => {
+    pc.onLocalDescription(guard((sdp, type) => resolve({ type, sdp })));
+  });
+  pc.onLocalCandidate(
+    guard((candidate, mid) => {
+      state.candidates.push({
+        candidate: candidate.replace(/^a=/, ""),
+        sdpMid: mid,
+        sdpMLineIndex: 0,
+      });
+    }),
+  );
+  return { pc, state };
+}
+
+function addCandidates(pc, list) {
+  for (const c of list) if (c.candidate) pc.addRemoteCandidate(c.candidate, c.sdpMid ?? "0");
+}
+
+// ---- sender (section 3 as A, section 4 on its own channel) ----
+async function runSender() {
+  const base = config.server;
+  const username = `reference-${randomUUID().slice(0, 8)}`;
+  const created = await fetch(`${base}/rooms`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ username, roomname: config.room }),
+  });
+  if (created.status !== 201) throw new Error(`POST /rooms answered ${created.status}`);
+  await openSocket(await created.json());
+  const joined = await request("connect", { username, roomname: config.room });
+  if (joined.payload?.err !== null) throw new Error(`connect: ${joined.payload?.err}`);
+  print({ event: "ready" });
+  const member = await new Promise((resolve) => {
+    handlers.set("users", (frame) => {
+      const first = Array.isArray(frame.payload) ? frame.payload[0] : undefined;
+      if (first) resolve(first);
+    });
+  });
+  for (const file of config.files) await sendOneFile(member.id, file);
+  print({ event: "done" });
+  finish(0);
+}
+
+async function sendOneFile(targetId, file) {
+  const { pc, state } = newPeerConnection();
+  const own = pc.createDataChannel("share");
+  const remoteArrived = new Promise((resolve) => pc.onDataChannel(guard(resolve)));
+  const ownOpen = new Promise((resolve) => own.onOpen(guard(resolve)));
+  const ownClosed = new Promise((resolve) => own.onClosed(guard(resolve)));
+  const offer = await state.description;
+  const answered = await request("initiate", { id: targetId, offerSDP: offer });
+  pc.setRemoteDescription(answered.payload.sdp, answered.payload.type);
+  const candidates = await state.gathered;
+  const theirs = await reply(answered.id, candidates, true);
+  addCandidates(pc, theirs.payload);
+  const remote = await remoteArrived;
+  remote.onMessage(guard(() => {}));
+  await ownOpen;
+  const bytes = readFileSync(file.path);
+  const name = file.name ?? file.path.split("/").pop();
+  own.sendMessage(JSON.stringify({ name, size: bytes.length, type: "" }));
+  const payload = Buffer.concat([bytes, Buffer.alloc(file.extraBytes ?? 0, 0x41)]);
+  const chunk = config.chunkBytes ?? 128;
+  for (let offset = 0; offset < payload.length; offset += chunk) {
+    own.sendMessageBinary(payload.subarray(offset, offset + chunk));
+  }
+  print({ event: "sent", name, size: payload.length });
+  // The receiver closes the channel once it holds `size` bytes.
+  await Promise.race([ownClosed, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+}
+
+// ---- receiver (section 3 as B, section 4 reading the sender's channel) ----
+async function runReceiver() {
+  const base = config.server;
+  const info = await fetch(`${base}/rooms/${config.room}`, {
+    headers: { Accept: "application/json" },
+  });
+  if (info.status !== 200) throw new Error(`GET /rooms answered ${info.status}`);
+  const { webSocketUri } = await info.json();
+  await openSocket(webSocketUri);
+  const username = randomUUID();
+  const joined = await request("connect", { username, roomname: config.room, password: "" });
+  if (joined.payload?.err !== null) throw new Error(`connect: ${joined.payload?.err}`);
+  const listed = new Set();
+  const remember = (list) => {
+    if (Array.isArray(list)) for (const m of list) listed.add(m.id);
+  };
+  handlers.set("users", (frame) => remember(frame.payload));
+  let received = 0;
+  handlers.set(
+    "initiate",
+    guard((frame) => {
+      if (!listed.has(frame.payload?.id)) return;
+      answerInitiate(frame).then(
+        (result) => {
+          print({ event: "received", ...result });
+          received += 1;
+          if (received >= config.expectFiles) {
+            print({ event: "done" });
+            finish(0);
+          }
+        },
+        (error) => finish(1, error),
+      );
+    }),
+  );
+  remember((await request("users", {})).payload);
+  print({ event: "ready" });
+}
+
+async function answerInitiate(frame) {
+  const { pc, state } = newPeerConnection();
+  const incoming = new Promise((resolve) => pc.onDataChannel(guard(resolve)));
+  pc.setRemoteDescription(frame.payload.offerSDP.sdp, frame.payload.offerSDP.type);
+  const own = pc.createDataChannel("share");
+  own.onMessage(guard(() => {}));
+  const answer = await state.description;
+  const theirs = await reply(frame.id, answer, true);
+  addCandidates(pc, theirs.payload);
+  reply(theirs.id, await state.gathered, false);
+  const channel = await incoming;
+  return new Promise((resolve, reject) => {
+    let meta;
+    const chunks = [];
+    let size = 0;
+    const complete = () => {
+      const data = Buffer.concat(chunks);
+      const path = join(
+        config.outDir,
+        `received-${Date.now()}-${meta.name.replace(/[^\w.-]/g, "_")}`,
+      );
+      writeFileSync(path, data);
+      const sha256 = createHash("sha256").update(data).digest("hex");
+      channel.close();
+      resolve({ name: meta.name, size: data.length, sha256, path });
+    };
+    channel.onMessage(
+      guard((message) => {
+        if (meta === undefined) {
+          meta = JSON.parse(String(message));
+          if (!meta.name) {
+            channel.close();
+            reject(new Error("metadata without a name"));
+            return;
+          }
+          if (meta.size === 0) complete();
+          return;
+        }
+        if (typeof message === "string") return;
+        chunks.push(Buffer.from(message));
+        size += message.byteLength;
+        if (size >= meta.size) complete();
+      }),
+    );
+  });
+}
+
+(config.role === "send" ? runSender() : runReceiver()).catch((error) => finish(1, error));

@@ -1,0 +1,113 @@
+/**
+ * Spawns the built `bin/kad` (and the reference peer) as child processes and
+ * reads their --json events as they arrive.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+export const KAD = resolve(import.meta.dirname, "../../bin/kad");
+export const REFERENCE_PEER = resolve(import.meta.dirname, "reference-peer.mjs");
+
+export type JsonEvent = Record<string, unknown> & { event: string };
+
+export interface Running {
+  child: ChildProcess;
+  events: JsonEvent[];
+  /** Resolves with the first event (past or future) that matches. */
+  waitFor(predicate: (event: JsonEvent) => boolean): Promise<JsonEvent>;
+  exited: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: Buffer;
+    stderr: string;
+  }>;
+}
+
+export interface SpawnOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Run the command through `ip netns exec NAME`. */
+  netns?: string;
+  /** Parse stdout as JSON lines (off for -o -). */
+  json?: boolean;
+}
+
+export function spawnNode(script: string, args: string[], options: SpawnOptions = {}): Running {
+  const command = options.netns ? "ip" : process.execPath;
+  const argv = options.netns
+    ? ["netns", "exec", options.netns, process.execPath, script, ...args]
+    : [script, ...args];
+  const child = spawn(command, argv, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env, NO_COLOR: "1" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const events: JsonEvent[] = [];
+  const waiters: Array<{
+    predicate: (event: JsonEvent) => boolean;
+    resolve(event: JsonEvent): void;
+  }> = [];
+  const stdout: Buffer[] = [];
+  let stderr = "";
+  let partial = "";
+  child.stdout?.on("data", (data: Buffer) => {
+    stdout.push(data);
+    if (options.json === false) return;
+    partial += data.toString();
+    const lines = partial.split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines.filter(Boolean)) {
+      const event = JSON.parse(line) as JsonEvent;
+      events.push(event);
+      for (const waiter of waiters.filter((w) => w.predicate(event))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(event);
+      }
+    }
+  });
+  child.stderr?.on("data", (data: Buffer) => {
+    stderr += data.toString();
+  });
+  const exited = new Promise<Awaited<Running["exited"]>>((done) => {
+    child.on("close", (code, signal) =>
+      done({ code, signal, stdout: Buffer.concat(stdout), stderr }),
+    );
+  });
+  const waitFor = (predicate: (event: JsonEvent) => boolean) => {
+    const seen = events.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise<JsonEvent>((resolveEvent, reject) => {
+      waiters.push({ predicate, resolve: resolveEvent });
+      exited.then((result) =>
+        reject(
+          new Error(
+            `process exited (${result.code ?? result.signal}) first:\n${result.stderr}\n${JSON.stringify(events)}`,
+          ),
+        ),
+      );
+    });
+  };
+  return { child, events, waitFor, exited };
+}
+
+export function kad(args: string[], options: SpawnOptions = {}): Running {
+  return spawnNode(KAD, args, options);
+}
+
+export function referencePeer(
+  config: Record<string, unknown>,
+  options: SpawnOptions = {},
+): Running {
+  return spawnNode(REFERENCE_PEER, [JSON.stringify(config)], options);
+}
+
+/** A kad send with --json against `server`, resolving once its code is known. */
+export async function startSend(
+  server: string,
+  args: string[],
+  options: SpawnOptions = {},
+): Promise<{ sender: Running; code: string }> {
+  const sender = kad(["send", "--json", "--server", server, ...args], options);
+  const event = await sender.waitFor((e) => e.event === "code");
+  return { sender, code: String(event.code) };
+}
