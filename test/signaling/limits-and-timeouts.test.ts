@@ -1,5 +1,6 @@
 /** Every limit and timer of the server, driven by a fake clock where time matters. */
 import { describe, expect, it } from "vitest";
+import { MAX_PENDING_PER_REQUESTER } from "../../signaling-server/src/ws/pending-relays.js";
 import { ANSWER, OFFER, peerIdOf } from "./chain-helpers.js";
 import { FakeClock } from "./fake-clock.js";
 import { uniqueRoom, useServer } from "./harness.js";
@@ -132,10 +133,11 @@ describe("pending replies", () => {
     ];
     const bobId = await peerIdOf(alice, "bob");
     const carolId = await peerIdOf(alice, "carol");
-    for (let i = 0; i < 9; i += 1) {
+    for (let i = 0; i <= MAX_PENDING_PER_REQUESTER; i += 1) {
       alice.send({ type: "initiate", payload: { id: bobId, offerSDP: OFFER }, id: `a${i}` });
     }
-    expect((await alice.next((f) => f.replyId === "a8")).payload).toEqual({ err: "busy" });
+    const last = `a${MAX_PENDING_PER_REQUESTER}`;
+    expect((await alice.next((f) => f.replyId === last)).payload).toEqual({ err: "busy" });
     carol.send({ type: "initiate", payload: { id: bobId, offerSDP: OFFER }, id: "c1" });
     const fromCarol = await bob.next(
       (f) => f.type === "initiate" && (f.payload as { id: string }).id === carolId,

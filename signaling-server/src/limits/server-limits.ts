@@ -57,7 +57,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxRooms: 100_000,
   roomCreationsPerIpPerMinute: 30,
   maxMembersPerRoom: 32,
-  maxPendingRepliesPerConnection: 32,
+  maxPendingRepliesPerConnection: 64,
   failedConnectsPerIp: 20,
   failedConnectsPerRoom: 20,
   failedConnectWindowMs: 10 * 60_000,

@@ -7,8 +7,12 @@ import { newId } from "../../../src/protocol/mop-rpc.js";
 import type { ReplyRoute } from "../bus/signaling-bus.js";
 import type { Clock } from "../clock.js";
 
-/** Slots one requesting peer may hold on a connection. */
-export const MAX_PENDING_PER_REQUESTER = 8;
+/**
+ * Slots one requesting peer may hold on a connection. Senders retry an
+ * unanswered initiate every few seconds (browser-protocol.md section 7), and
+ * each try waits up to 20 s, so a patient sender holds several at once.
+ */
+export const MAX_PENDING_PER_REQUESTER = 16;
 
 interface Pending {
   route: ReplyRoute;
