@@ -91,6 +91,29 @@ describe.each(Object.entries(REDIS_KINDS))("on %s", (_kind, start) => {
       const reply = await alice.next((f) => f.replyId === "a1");
       expect(reply.payload).toEqual({ err: "peer-left" });
     });
+
+    it("answers peer-left when the other instance's peer left before the next step", async () => {
+      const pool = await usePool(target, 2);
+      const room = uniqueRoom("late");
+      await pool.createRoom(0, room);
+      const alice = await pool.member(0, room, "alice");
+      const bob = await pool.member(1, room, "bob");
+      await runInitiateChain(alice, bob, "bob");
+      const bobId = await peerIdOf(alice, "bob");
+      alice.send({
+        type: "initiate",
+        payload: { id: bobId, offerSDP: { type: "offer", sdp: "v=0\r\n" } },
+        id: "a1",
+      });
+      const offer = await bob.next((f) => f.type === "initiate");
+      bob.send({ replyId: offer.id, payload: { type: "answer", sdp: "v=0\r\n" }, id: "b1" });
+      const answer = await alice.next((f) => f.replyId === "a1");
+      await bob.close();
+      await alice.nextUsers();
+      alice.send({ replyId: answer.id, payload: [], id: "a2" });
+      const reply = await alice.next((f) => f.replyId === "a2");
+      expect(reply.payload).toEqual({ err: "peer-left" });
+    });
   });
 
   describe("three instances on one Redis", () => {

@@ -16,6 +16,8 @@ export const PEER_LOCATION_TTL_MS = 60 * 60_000;
 export const PEER_LOCATION_REFRESH_MS = 15 * 60_000;
 /** Peers rewritten per pipeline, to bound the memory of one batch. */
 const REFRESH_BATCH = 500;
+/** Remote peer locations remembered; the oldest are forgotten first. */
+const MAX_CACHED_LOCATIONS = 50_000;
 
 interface Envelope {
   to: string;
@@ -24,6 +26,12 @@ interface Envelope {
 
 export class RedisSignalingBus implements SignalingBus {
   private readonly local = new Map<string, Deliver>();
+  /**
+   * Peers never move between instances, so a location read once stays right
+   * until the peer leaves; after that, its instance answers what it cannot
+   * deliver (see `receive`). Saves a Redis read on every relayed step.
+   */
+  private readonly locations = new Map<string, string>();
   private readonly channel: string;
   private readonly onMessage = (channel: string, text: string) => this.receive(channel, text);
 
@@ -69,12 +77,23 @@ export class RedisSignalingBus implements SignalingBus {
       deliver(structuredClone(message));
       return true;
     }
-    const holder = await this.redis.get(peerKey(peerId));
-    // Our own id with no local peer: a location left over from before a restart.
-    if (holder === null || holder === this.instanceId) return false;
+    const holder = this.locations.get(peerId) ?? (await this.lookUp(peerId));
+    if (holder === undefined) return false;
     const envelope: Envelope = { to: peerId, message };
     await this.redis.publish(instanceChannel(holder), JSON.stringify(envelope));
     return true;
+  }
+
+  private async lookUp(peerId: string): Promise<string | undefined> {
+    const holder = await this.redis.get(peerKey(peerId));
+    // Our own id with no local peer: a location left over from before a restart.
+    if (holder === null || holder === this.instanceId) return undefined;
+    if (this.locations.size >= MAX_CACHED_LOCATIONS) {
+      const oldest = this.locations.keys().next().value;
+      if (oldest !== undefined) this.locations.delete(oldest);
+    }
+    this.locations.set(peerId, holder);
+    return holder;
   }
 
   /** Rewrites the location of every local peer (periodically, and after Redis lost its data). */
@@ -95,6 +114,7 @@ export class RedisSignalingBus implements SignalingBus {
     this.subscriber.off("message", this.onMessage);
     const peerIds = [...this.local.keys()];
     this.local.clear();
+    this.locations.clear();
     await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
     await Promise.all(peerIds.map((peerId) => this.redis.del(peerKey(peerId)))).catch(
       () => undefined,
@@ -109,8 +129,15 @@ export class RedisSignalingBus implements SignalingBus {
       return;
     }
     const deliver = this.local.get(envelope.to);
-    // The peer left after the sender looked it up; its relay step times out.
-    if (!deliver) return;
+    if (!deliver) {
+      // The peer left after the sender found it: whoever waits on its reply hears so now.
+      const route = envelope.message.replyRoute;
+      if (route) {
+        const answer = { frame: { replyId: route.replyId, payload: { err: "peer-left" } } };
+        this.send(route.peerId, answer).catch(() => undefined);
+      }
+      return;
+    }
     try {
       deliver(envelope.message);
     } catch (error) {
