@@ -1,7 +1,7 @@
 /** The signaling WebSocket: handshake, `connect` with every reply, and `users` (browser-protocol.md section 2). */
 import { describe, expect, it } from "vitest";
 import { MemoryRoomStore, type RoomStore } from "../../signaling-server/src/index.js";
-import { uniqueRoom, useServer } from "./harness.js";
+import { POLL, uniqueRoom, useServer } from "./harness.js";
 import { HandshakeRefused, SignalingClient } from "./signaling-client.js";
 
 describe("the handshake", () => {
@@ -63,6 +63,7 @@ describe("connect", () => {
       .poll(
         async () =>
           (await second.request("connect", { username: "alice", roomname: name })).payload,
+        POLL,
       )
       .toEqual({ err: null });
   });

@@ -14,6 +14,9 @@ export interface Harness {
   roomWith(roomname: string, ...usernames: string[]): Promise<SignalingClient[]>;
 }
 
+/** expect.poll options: generous, since CI runs this suite next to browser tests on two cores. */
+export const POLL = { timeout: 10_000, interval: 20 };
+
 let counter = 0;
 export function uniqueRoom(prefix = "room"): string {
   counter += 1;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_PENDING_PER_REQUESTER } from "../../signaling-server/src/ws/pending-relays.js";
 import { ANSWER, OFFER, peerIdOf } from "./chain-helpers.js";
 import { FakeClock } from "./fake-clock.js";
-import { uniqueRoom, useServer } from "./harness.js";
+import { POLL, uniqueRoom, useServer } from "./harness.js";
 import { HandshakeRefused, type SignalingClient } from "./signaling-client.js";
 
 describe("connection limits", () => {
@@ -15,11 +15,13 @@ describe("connection limits", () => {
     await harness.open({ localAddress: "127.0.0.2" });
     await sockets[0]?.close();
     await expect
-      .poll(() =>
-        harness.open().then(
-          () => true,
-          () => false,
-        ),
+      .poll(
+        () =>
+          harness.open().then(
+            () => true,
+            () => false,
+          ),
+        POLL,
       )
       .toBe(true);
   });
@@ -241,7 +243,7 @@ describe("timers", () => {
     expect((await fetch(`${harness.server.url}/rooms/${name}`)).status).toBe(200);
     expect(member.closeCode).toBeUndefined();
     await member.close();
-    await expect.poll(() => harness.server.metrics.value("kad_members_joined")).toBe(0);
+    await expect.poll(() => harness.server.metrics.value("kad_members_joined"), POLL).toBe(0);
     clock.advance(29 * 60_000);
     expect((await fetch(`${harness.server.url}/rooms/${name}`)).status).toBe(200);
     clock.advance(60_000);

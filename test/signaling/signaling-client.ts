@@ -75,7 +75,7 @@ export class SignalingClient {
   /** Resolves with the first frame (already received or still to come) that matches. */
   next(
     match: (frame: ReceivedFrame) => boolean = () => true,
-    timeoutMs = 5_000,
+    timeoutMs = 10_000,
   ): Promise<ReceivedFrame> {
     const index = this.frames.findIndex(match);
     if (index >= 0) return Promise.resolve(this.frames.splice(index, 1)[0] as ReceivedFrame);
