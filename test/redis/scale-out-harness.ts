@@ -4,7 +4,11 @@
  * so that dead instances vanish within a second or two.
  */
 import { onTestFinished } from "vitest";
-import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
+import {
+  type RunningServer,
+  startSignalingServer,
+  toWebSocketUri,
+} from "../../signaling-server/src/index.js";
 import type { ServerLimits } from "../../signaling-server/src/limits/server-limits.js";
 import type { RedisTarget } from "../../signaling-server/src/redis/redis-connection.js";
 import { RedisScaleOut } from "../../signaling-server/src/redis/redis-scale-out.js";
@@ -23,6 +27,8 @@ export interface Instance {
 
 export interface InstanceOptions {
   limits?: Partial<ServerLimits>;
+  /** A shared public URL (a load balancer in front); default the instance's own address. */
+  publicUrl?: string;
   heartbeatMs?: number;
   instanceTtlMs?: number;
 }
@@ -39,6 +45,7 @@ export async function startInstance(
   const server = await startSignalingServer({
     host: "127.0.0.1",
     port: 0,
+    publicUrl: options.publicUrl,
     ...scaleOut.serverOptions(),
     limits: {
       roomCreationsPerIpPerMinute: 1_000,
@@ -48,7 +55,7 @@ export async function startInstance(
   });
   const wsUrl = server.url.replace(/^http/, "ws");
   await scaleOut.register({
-    webSocketUri: wsUrl,
+    webSocketUri: options.publicUrl ? toWebSocketUri(options.publicUrl) : wsUrl,
     connections: () => server.metrics.value("kad_connections_open"),
   });
   let closed: Promise<void> | undefined;
