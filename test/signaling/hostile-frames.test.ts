@@ -104,3 +104,49 @@ describe("hostile frames", () => {
     }
   });
 });
+
+describe("payload hygiene", () => {
+  it("survives deeply nested JSON in every kind of frame", async () => {
+    const harness = await useServer();
+    const [alice, bob] = (await harness.roomWith(uniqueRoom(), "alice", "bob")) as [
+      SignalingClient,
+      SignalingClient,
+    ];
+    const deep = `${"[".repeat(30_000)}${"]".repeat(30_000)}`;
+    alice.sendRaw(`{"type":"users","payload":${deep},"id":"d1"}`);
+    alice.sendRaw(`{"type":"kad-x","payload":${deep}}`);
+    alice.sendRaw(`{"type":"initiate","payload":{"id":"x","offerSDP":${deep}},"id":"d2"}`);
+    expect((await alice.next((f) => f.replyId === "d2")).payload).toEqual({ err: "invalid" });
+    const bobId = (await alice.next((f) => f.replyId === "d1")).payload as Array<{ id: string }>;
+    alice.send({
+      type: "initiate",
+      payload: { id: bobId[0]?.id, offerSDP: { type: "offer", sdp: "o" } },
+      id: "a1",
+    });
+    const step2 = await bob.next((f) => f.type === "initiate");
+    bob.sendRaw(`{"replyId":"${step2.id}","payload":{"type":"answer","sdp":"s","extra":${deep}}}`);
+    expect(await alice.next((f) => f.replyId === "a1")).toEqual({
+      replyId: "a1",
+      payload: { type: "answer", sdp: "s" },
+    });
+    await stillServes(harness);
+  });
+
+  it("passes on only the validated fields of a reply", async () => {
+    const harness = await useServer();
+    const [alice, bob] = (await harness.roomWith(uniqueRoom(), "alice", "bob")) as [
+      SignalingClient,
+      SignalingClient,
+    ];
+    const users = (await alice.request("users", {})).payload as Array<{ id: string }>;
+    alice.send({
+      type: "initiate",
+      payload: { id: users[0]?.id, offerSDP: { type: "offer", sdp: "o", evil: 1 } },
+      id: "a1",
+    });
+    const step2 = await bob.next((f) => f.type === "initiate");
+    expect((step2.payload as { offerSDP: unknown }).offerSDP).toEqual({ type: "offer", sdp: "o" });
+    bob.send({ replyId: step2.id, payload: { err: "declined", note: "x".repeat(100) } });
+    expect((await alice.next((f) => f.replyId === "a1")).payload).toEqual({ err: "declined" });
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * The initiate chain (browser-protocol.md section 3) as relays between peers.
  * See bus/signaling-bus.ts for how reply ids are kept. Each relayed reply is
- * checked against the stage it answers:
+ * checked against the stage it answers, and only its validated fields are
+ * passed on (unknown keys are dropped):
  *
  *   initiate (offer) --> answer --> offerer-candidates --> answerer-candidates
  *
@@ -98,17 +99,20 @@ export function handleReply(
     connection.reject("unexpected-reply");
     return;
   }
-  if (errorReplySchema.safeParse(payload).success) {
-    answerRoute(context, route, payload);
+  // Only the validated fields travel on: nothing unchecked reaches the other peer.
+  const error = errorReplySchema.safeParse(payload);
+  if (error.success) {
+    answerRoute(context, route, error.data);
     return;
   }
-  if (!STAGE_SCHEMA[route.stage].safeParse(payload).success) {
+  const valid = STAGE_SCHEMA[route.stage].safeParse(payload);
+  if (!valid.success) {
     connection.reject(`invalid-${route.stage}`, true);
     answerRoute(context, route, errorPayload("invalid"));
     return;
   }
   const nextStage = NEXT_STAGE[route.stage];
-  const message: PeerMessage = { frame: { replyId: route.replyId, payload } };
+  const message: PeerMessage = { frame: { replyId: route.replyId, payload: valid.data } };
   if (id !== undefined && nextStage) {
     message.replyRoute = { peerId: connection.peerId, replyId: id, stage: nextStage };
   }
