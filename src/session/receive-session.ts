@@ -110,6 +110,7 @@ async function receiveAll(
   await scope.race(
     signaling.join({ username: newId(), roomname: code, password: config.password ?? "" }),
   );
+  await scope.race(signaling.refreshMembers());
   signaling.closed.then(() =>
     scope.fail(new KadError("SERVER_UNREACHABLE", "lost the connection to the signaling server")),
   );

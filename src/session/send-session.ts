@@ -32,6 +32,8 @@ export const FIRST_INITIATE_DELAY_MS = 300;
 export const CONNECT_TIMEOUT_MS = 20_000;
 /** Fresh codes tried when the server says a generated one is taken. */
 export const CODE_ATTEMPTS = 5;
+/** After the receiver left the room, how long its last file may still take to complete. */
+export const RECEIVER_LEFT_GRACE_MS = 2_000;
 /** How long the sender lets a kad receiver close after the session-end message. */
 export const END_PATIENCE_MS = 5_000;
 
@@ -94,10 +96,16 @@ async function sendAll(
   );
   emit({ event: "peer", name: receiver.name });
   let finished = false;
-  room.signaling.onMembers((members) => {
-    if (!finished && !members.some((member) => member.id === receiver.id)) {
-      scope.fail(new KadError("PEER_LEFT", "the receiver left before the transfer finished"));
-    }
+  const stopWatching = room.signaling.onMembers((members) => {
+    if (members.some((member) => member.id === receiver.id)) return;
+    stopWatching();
+    // A browser closes the last file's channel and leaves at once; the close
+    // may arrive after the news from the server, so it gets a moment.
+    const timer = setTimeout(() => {
+      if (!finished)
+        scope.fail(new KadError("PEER_LEFT", "the receiver left before the transfer finished"));
+    }, RECEIVER_LEFT_GRACE_MS);
+    scope.defer(() => clearTimeout(timer));
   });
   await scope.race(new Promise((resolve) => setTimeout(resolve, FIRST_INITIATE_DELAY_MS)));
   const ice = resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded });

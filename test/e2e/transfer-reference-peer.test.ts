@@ -1,0 +1,155 @@
+/**
+ * kad against a peer that behaves like the original browser client, written
+ * from the protocol reference (test/helpers/reference-peer.mjs): kad must
+ * accept its 128-byte chunks as a receiver and serve it as a sender without
+ * any kad extension reaching it. A hostile variant tries to escape the output
+ * directory and to send more than it announced.
+ */
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
+import { sha256File, writeRandomFile } from "../helpers/files.js";
+import { useTempDir } from "../helpers/temp-dir.js";
+import { kad, referencePeer, startSend } from "../helpers/transfer-cli.js";
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startSignalingServer({ host: "127.0.0.1", port: 0 });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+let roomCounter = 0;
+function roomName(): string {
+  roomCounter += 1;
+  return `reference-room-${process.pid}-${roomCounter}`;
+}
+
+async function referenceSends(
+  dir: string,
+  files: Record<string, unknown>[],
+  receiveArgs: string[] = [],
+) {
+  const room = roomName();
+  const sender = referencePeer(
+    { role: "send", server: server.url, room, bind: "127.0.0.1", files, chunkBytes: 128 },
+    { cwd: dir },
+  );
+  await sender.waitFor((e) => e.event === "ready");
+  const receiver = kad(
+    ["receive", "--json", "--server", server.url, "-o", "out", ...receiveArgs, room],
+    { cwd: dir },
+  );
+  return { sender, receiver };
+}
+
+describe("kad receive from an original browser sender", () => {
+  it("takes 128-byte chunks of several files and finishes when the sender leaves", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "out"));
+    await writeRandomFile(join(dir, "photo.jpg"), 100_000);
+    await writeFile(join(dir, "notes.txt"), "from a browser\n");
+    await writeFile(join(dir, "empty.txt"), "");
+    const files = ["photo.jpg", "notes.txt", "empty.txt"].map((name) => ({
+      path: join(dir, name),
+    }));
+    const { sender, receiver } = await referenceSends(dir, files);
+    const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(received.stderr).toBe("");
+    expect(received.code).toBe(0);
+    for (const name of ["photo.jpg", "notes.txt", "empty.txt"]) {
+      expect(await sha256File(join(dir, "out", name))).toBe(await sha256File(join(dir, name)));
+    }
+    expect(receiver.events.at(-1)).toEqual({ event: "done", files: 3, bytes: 100_000 + 15 });
+  });
+});
+
+describe("kad send to an original browser receiver", () => {
+  it("sends plain metadata and bytes, and takes the browser's close as completion", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "got"));
+    await writeRandomFile(join(dir, "a.bin"), 200_000);
+    await writeFile(join(dir, "b.txt"), "second\n");
+    const { sender, code } = await startSend(server.url, ["a.bin", "b.txt"], { cwd: dir });
+    const receiver = referencePeer(
+      {
+        role: "receive",
+        server: server.url,
+        room: code,
+        bind: "127.0.0.1",
+        outDir: join(dir, "got"),
+        expectFiles: 2,
+      },
+      { cwd: dir },
+    );
+    const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+    expect(received.code).toBe(0);
+    expect(sent.code, sent.stderr).toBe(0);
+    const got = receiver.events.filter((e) => e.event === "received");
+    expect(got.map((e) => e.name)).toEqual(["a.bin", "b.txt"]);
+    expect(got[0]?.sha256).toBe(await sha256File(join(dir, "a.bin")));
+    expect(await readFile(String(got[1]?.path), "utf8")).toBe("second\n");
+    expect(sender.events.at(-1)).toEqual({ event: "done", files: 2, bytes: 200_007 });
+  });
+
+  it("refuses to stream stdin to a receiver that cannot take an unknown size", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "got"));
+    const { sender, code } = await startSend(server.url, ["-"], { cwd: dir });
+    sender.child.stdin?.end("data");
+    const receiver = referencePeer(
+      {
+        role: "receive",
+        server: server.url,
+        room: code,
+        bind: "127.0.0.1",
+        outDir: join(dir, "got"),
+        expectFiles: 1,
+      },
+      { cwd: dir },
+    );
+    const sent = await sender.exited;
+    receiver.child.kill();
+    expect(sent.code).toBe(1);
+    expect(sent.stderr).toContain("cannot take a stream of unknown size");
+  });
+});
+
+describe("a hostile sender", () => {
+  it("cannot write outside the output directory with ../ names", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "work", "out"), { recursive: true });
+    await writeFile(join(dir, "payload"), "gotcha\n");
+    const files = [
+      { path: join(dir, "payload"), name: "../../escaped.txt" },
+      { path: join(dir, "payload"), name: "/tmp/../absolute.txt" },
+    ];
+    const { sender, receiver } = await referenceSends(join(dir, "work"), files);
+    const [, received] = await Promise.all([sender.exited, receiver.exited]);
+    expect(received.code).toBe(0);
+    expect((await readdir(join(dir, "work", "out"))).sort()).toEqual(["escaped.txt", "tmp"]);
+    expect(await readdir(join(dir, "work", "out", "tmp"))).toEqual(["absolute.txt"]);
+    expect((await readdir(dir)).sort()).toEqual(["payload", "work"]);
+    expect(await readdir(join(dir, "work"))).toEqual(["out"]);
+  });
+
+  it("is refused when it sends more than it announced, and nothing is kept", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "out"));
+    await writeRandomFile(join(dir, "blob"), 10_000);
+    const { sender, receiver } = await referenceSends(dir, [
+      { path: join(dir, "blob"), extraBytes: 5_000 },
+    ]);
+    const received = await receiver.exited;
+    sender.child.kill();
+    expect(received.code).toBe(1);
+    expect(received.stderr).toContain("more than the 10000 bytes it announced");
+    expect(receiver.events.at(-1)).toMatchObject({ event: "error", code: "PROTOCOL" });
+    expect(await readdir(join(dir, "out"))).toEqual([]);
+  });
+});
