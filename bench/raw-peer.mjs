@@ -22,6 +22,7 @@ const peer = new nodeDataChannel.PeerConnection(role, {
 const pendingCandidates = [];
 let remoteDescriptionSet = false;
 let channel;
+let closed = false;
 const startedAt = performance.now();
 
 function report(message) {
@@ -34,6 +35,7 @@ function fail(error) {
 }
 
 function shutdown(code) {
+  closed = true;
   try {
     channel?.close();
     peer.close();
@@ -60,6 +62,8 @@ peer.onLocalCandidate(guarded((candidate, mid) => report({ kind: "candidate", ca
 process.on(
   "message",
   guarded((message) => {
+    // Late candidates may still arrive after the transfer ended and the peer closed.
+    if (closed) return;
     if (message.kind === "description") {
       peer.setRemoteDescription(message.sdp, message.type);
       remoteDescriptionSet = true;
