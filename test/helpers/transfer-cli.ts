@@ -25,6 +25,7 @@ export interface Running {
 
 export interface SpawnOptions {
   cwd?: string;
+  /** Added to this process's environment; a key set to undefined is removed. */
   env?: NodeJS.ProcessEnv;
   /** Run the command through `ip netns exec NAME`. */
   netns?: string;
@@ -37,9 +38,11 @@ export function spawnNode(script: string, args: string[], options: SpawnOptions 
   const argv = options.netns
     ? ["netns", "exec", options.netns, process.execPath, script, ...args]
     : [script, ...args];
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NO_COLOR: "1" };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   const child = spawn(command, argv, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env, NO_COLOR: "1" },
+    env,
     stdio: ["pipe", "pipe", "pipe"],
   });
   const events: JsonEvent[] = [];
