@@ -25,7 +25,7 @@ const REDIS_KINDS = {
   },
 };
 
-describe.each(Object.entries(REDIS_KINDS))("on %s", (_kind, start) => {
+describe.each(Object.entries(REDIS_KINDS))("on %s", (kind, start) => {
   let target: RedisTarget;
   let stop: () => Promise<void>;
   beforeAll(async () => {
@@ -33,6 +33,11 @@ describe.each(Object.entries(REDIS_KINDS))("on %s", (_kind, start) => {
   });
   afterAll(async () => {
     await stop();
+  });
+
+  it("routes the bus over sharded pub/sub on a cluster, classic pub/sub otherwise", async () => {
+    const pool = await usePool(target, 1);
+    expect(pool.at(0).scaleOut.bus.usesShardedPubSub).toBe(kind.includes("Cluster"));
   });
 
   describe("two instances on one Redis", () => {

@@ -79,6 +79,8 @@ function reconnectDelay(attempt: number): number {
 export async function createRedisClient(
   target: RedisTarget,
   onError: (error: Error) => void,
+  /** On a Cluster: subscribe through one connection per shard (sharded pub/sub). */
+  shardedSubscriber = false,
 ): Promise<RedisClient> {
   const { Cluster, Redis } = await import("ioredis");
   const common = {
@@ -101,6 +103,7 @@ export async function createRedisClient(
       : new Cluster(target.seeds, {
           redisOptions: common,
           enableAutoPipelining,
+          shardedSubscribers: shardedSubscriber,
           clusterRetryStrategy: reconnectDelay,
           lazyConnect: true,
           slotsRefreshTimeout: REDIS_CONNECT_TIMEOUT_MS,

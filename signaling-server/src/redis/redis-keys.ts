@@ -17,8 +17,12 @@ export const instanceMembersKey = (instanceId: string) => `kad:instance:{${insta
 export const LOAD_KEY = "{kad:instances}:load";
 /** STRING JSON {id, url, connections}; expires unless the instance keeps heart-beating. */
 export const instanceKey = (id: string) => `{kad:instances}:${id}`;
-/** Pub/sub channel on which an instance receives messages for its peers. */
-export const instanceChannel = (instanceId: string) => `kad:bus:${instanceId}`;
+/**
+ * Pub/sub channel on which an instance receives messages for its peers. On a
+ * Cluster it is a sharded channel (SPUBLISH/SSUBSCRIBE): the hash tag picks
+ * the one shard that carries it.
+ */
+export const instanceChannel = (instanceId: string) => `kad:bus:{${instanceId}}`;
 
 /** Room names match [a-zA-Z0-9-], so "/" separates them from the peer id. */
 export function membershipEntry(roomName: string, peerId: string): string {

@@ -64,8 +64,9 @@ export class RedisScaleOut {
     const onError = (error: Error) =>
       logger.debug({ err: error.message }, "redis connection error");
     try {
-      for (let i = 0; i < 2; i++) {
-        const client = await createRedisClient(options.target, onError);
+      // The second connection only subscribes; on a Cluster, one per shard.
+      for (const subscriber of [false, true]) {
+        const client = await createRedisClient(options.target, onError, subscriber);
         clients.push(client);
         await connectRedisClient(client, options.target);
       }
@@ -93,7 +94,8 @@ export class RedisScaleOut {
     this.heartbeatMs = options.heartbeatMs ?? INSTANCE_HEARTBEAT_MS;
     this.registry = new InstanceRegistry(redis, options.instanceTtlMs ?? INSTANCE_TTL_MS);
     this.store = new RedisRoomStore(redis, this.instanceId);
-    this.bus = new RedisSignalingBus(redis, subscriber, this.instanceId, logger);
+    const sharded = options.target.kind === "cluster";
+    this.bus = new RedisSignalingBus(redis, subscriber, this.instanceId, logger, sharded);
     this.picker = new LeastLoadedPicker(this.registry, () => this.self?.webSocketUri);
     this.reaper = new DeadInstanceReaper(redis, this.store, this.bus, logger);
   }

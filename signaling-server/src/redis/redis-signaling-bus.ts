@@ -40,8 +40,17 @@ export class RedisSignalingBus implements SignalingBus {
     private readonly subscriber: RedisClient,
     private readonly instanceId: string,
     private readonly logger: Logger,
+    private sharded: boolean,
   ) {
     this.channel = instanceChannel(instanceId);
+  }
+
+  /**
+   * Whether the bus uses sharded pub/sub (Redis Cluster on Redis 7+): each
+   * message then travels to one shard instead of being broadcast to every node.
+   */
+  get usesShardedPubSub(): boolean {
+    return this.sharded;
   }
 
   /** Peers attached on this instance, a measure of its load. */
@@ -50,6 +59,18 @@ export class RedisSignalingBus implements SignalingBus {
   }
 
   async start(): Promise<void> {
+    if (this.sharded) {
+      this.subscriber.on("smessage", this.onMessage);
+      try {
+        await this.subscriber.ssubscribe(this.channel);
+        return;
+      } catch (error) {
+        // Redis before 7 has no sharded pub/sub; every instance falls back alike.
+        this.logger.warn({ err: String(error) }, "no sharded pub/sub; using PUBLISH");
+        this.subscriber.off("smessage", this.onMessage);
+        this.sharded = false;
+      }
+    }
     this.subscriber.on("message", this.onMessage);
     await this.subscriber.subscribe(this.channel);
   }
@@ -80,7 +101,9 @@ export class RedisSignalingBus implements SignalingBus {
     const holder = this.locations.get(peerId) ?? (await this.lookUp(peerId));
     if (holder === undefined) return false;
     const envelope: Envelope = { to: peerId, message };
-    await this.redis.publish(instanceChannel(holder), JSON.stringify(envelope));
+    const text = JSON.stringify(envelope);
+    if (this.sharded) await this.redis.spublish(instanceChannel(holder), text);
+    else await this.redis.publish(instanceChannel(holder), text);
     return true;
   }
 
@@ -112,10 +135,14 @@ export class RedisSignalingBus implements SignalingBus {
 
   async close(): Promise<void> {
     this.subscriber.off("message", this.onMessage);
+    this.subscriber.off("smessage", this.onMessage);
     const peerIds = [...this.local.keys()];
     this.local.clear();
     this.locations.clear();
-    await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+    const unsubscribed = this.sharded
+      ? this.subscriber.sunsubscribe(this.channel)
+      : this.subscriber.unsubscribe(this.channel);
+    await unsubscribed.catch(() => undefined);
     await Promise.all(peerIds.map((peerId) => this.redis.del(peerKey(peerId)))).catch(
       () => undefined,
     );
