@@ -45,6 +45,11 @@ it("logs room creation, refusals and abuse as JSON, without room names or passwo
   expect(lines.find((line) => line.msg === "closing a flooding socket")).toMatchObject({
     level: 40,
   });
+  expect(lines.find((line) => line.msg === "http request")).toMatchObject({
+    route: "rooms-create",
+    status: 201,
+  });
+  await fetch(`${harness.server.url}/rooms/${name}`);
   const all = JSON.stringify(lines);
   expect(all).not.toContain(name);
   expect(all).not.toContain("hunter2");

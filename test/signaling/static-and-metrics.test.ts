@@ -109,6 +109,7 @@ describe("GET /metrics", () => {
     expect(text).toContain('kad_frames_rejected_total{reason="not-json"} 1\n');
     expect(text).toContain('kad_http_requests_total{route="rooms-create",status="201"} 1\n');
     expect(text).toMatch(/^# HELP kad_initiates_relayed_total .+$/m);
+    expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
     for (const line of text.trim().split("\n")) {
       expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?\d+(\.\d+)?)$/);
     }

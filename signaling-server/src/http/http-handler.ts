@@ -18,11 +18,13 @@ type Route =
 export function createHttpHandler(context: ServerContext) {
   return (request: IncomingMessage, response: ServerResponse): void => {
     let route: Route = "other";
+    const startedAt = context.clock.now();
     response.on("finish", () => {
-      context.metrics.inc("kad_http_requests_total", {
-        route,
-        status: String(response.statusCode),
-      });
+      const status = response.statusCode;
+      context.metrics.inc("kad_http_requests_total", { route, status: String(status) });
+      // The route name, never the path: paths carry room names.
+      const ms = context.clock.now() - startedAt;
+      context.logger.debug({ method: request.method, route, status, ms }, "http request");
     });
     const run = async () => {
       const path = new URL(request.url ?? "/", "http://local").pathname;

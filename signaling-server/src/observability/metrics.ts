@@ -44,6 +44,11 @@ export class Metrics {
     this.define("kad_frames_rejected_total", "counter", "Client frames rejected, by reason.");
     this.define("kad_rate_limited_total", "counter", "Requests refused by a rate limit, by limit.");
     this.define("kad_http_requests_total", "counter", "HTTP requests, by route and status.");
+    this.defineComputed(
+      "process_resident_memory_bytes",
+      "Resident memory of the server process in bytes.",
+      () => process.memoryUsage.rss(),
+    );
   }
 
   /** A gauge whose value is read at scrape time. */
