@@ -92,6 +92,6 @@ function fail(
     if (error.headers.Connection === "close") request.resume();
     return;
   }
-  context.logger.error({ err: error, url: request.url }, "unexpected error in HTTP handler");
+  context.logger.error({ err: error, method: request.method }, "unexpected error in HTTP handler");
   sendError(response, 500, "internal server error");
 }
