@@ -24,6 +24,8 @@ export interface BrowserEnv {
   launch(extraFlags?: string[]): Promise<LaunchedChromium>;
   /** `kad ARGS...` inside the namespace, bound to its veth address. */
   kad(args: string[], env?: NodeJS.ProcessEnv): ChildProcess;
+  /** `node SCRIPT ARGS...` inside the namespace (stdout and stderr piped). */
+  node(script: string, args: string[]): ChildProcess;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,12 @@ export async function startBrowserEnv(): Promise<BrowserEnv> {
           namespace.spawnInside(process.execPath, [KAD_BIN, ...args], {
             stdio: ["ignore", "pipe", "pipe"],
             env: { ...process.env, KAD_BIND: namespace.address, NO_COLOR: "1", ...env },
+          }),
+        ),
+      node: (script, args) =>
+        track(
+          namespace.spawnInside(process.execPath, [script, ...args], {
+            stdio: ["ignore", "pipe", "pipe"],
           }),
         ),
       close: async () => {

@@ -1,0 +1,76 @@
+/**
+ * The page against a peer that behaves like the original kamelladjutant
+ * browser client (test/helpers/reference-peer.mjs, written from the protocol
+ * document): no hello, no checksum, 128-byte chunks, answers an initiate
+ * only from a member it has listed. The page must speak the plain protocol.
+ */
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  createRoom,
+  openPage,
+  saveAll,
+  sendFiles,
+  waitForMember,
+  waitForTransfers,
+} from "../helpers/browser.js";
+import { type BrowserEnv, startBrowserEnv } from "../helpers/browser-env.js";
+import { sha256File, writeRandomFile } from "../helpers/files.js";
+import { watchKad } from "../helpers/kad-process.js";
+import { useTempDir } from "../helpers/temp-dir.js";
+
+const REFERENCE_PEER = resolve(import.meta.dirname, "../helpers/reference-peer.mjs");
+
+let env: BrowserEnv;
+beforeAll(async () => {
+  env = await startBrowserEnv();
+});
+afterAll(() => env?.close());
+
+function referencePeer(config: Record<string, unknown>) {
+  const full = { server: env.secureOrigin, bind: env.namespace.address, ...config };
+  return watchKad(env.node(REFERENCE_PEER, [JSON.stringify(full)]));
+}
+
+it("receives from an original-style sender (128-byte chunks, no checksum)", async () => {
+  const dir = await useTempDir();
+  const source = join(dir, "original.bin");
+  await writeRandomFile(source, 300_000 + 7);
+  const room = "original-sends-1";
+  const sender = referencePeer({ role: "send", room, files: [{ path: source }] });
+  await sender.waitForEvent((event) => event.event === "ready");
+
+  const browser = await env.launch();
+  const page = await openPage(browser.context, `${env.secureOrigin}/#/${room}`);
+  await waitForTransfers(page, "receive", 1);
+  expect(await page.locator(".transfer-status").textContent()).toBe("Received.");
+  expect(await sender.exited).toBe(0);
+  expect(await saveAll(page)).toEqual(new Map([["original.bin", await sha256File(source)]]));
+});
+
+it("sends to an original-style receiver with the plain protocol", async () => {
+  const dir = await useTempDir();
+  const sources = [join(dir, "one.bin"), join(dir, "two.bin")];
+  await writeRandomFile(sources[0] as string, 200_000);
+  await writeRandomFile(sources[1] as string, 1);
+  const outDir = join(dir, "out");
+  await mkdir(outDir);
+
+  const browser = await env.launch();
+  const page = await openPage(browser.context, `${env.secureOrigin}/`);
+  const room = await createRoom(page);
+  const receiver = referencePeer({ role: "receive", room, outDir, expectFiles: 2 });
+  await sendFiles(page, await waitForMember(page), sources);
+  await waitForTransfers(page, "send", 2);
+
+  expect(await page.locator(".transfer-status").allTextContents()).toEqual(["Sent.", "Sent."]);
+  expect(await receiver.exited).toBe(0);
+  const received = receiver.events.filter((event) => event.event === "received");
+  expect(new Map(received.map((event) => [event.name, event.sha256]))).toEqual(
+    new Map([
+      ["one.bin", await sha256File(sources[0] as string)],
+      ["two.bin", await sha256File(sources[1] as string)],
+    ]),
+  );
+});
