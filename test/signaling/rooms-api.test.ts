@@ -184,6 +184,17 @@ describe("POST /rooms", () => {
     ).toBe(201);
   });
 
+  it("counts 409s as failed guesses, so taken names cannot be probed", async () => {
+    const { server } = await useServer({ limits: { failedConnectsPerIp: 2 } });
+    const name = uniqueRoom();
+    const body = JSON.stringify({ username: "a", roomname: name });
+    expect((await post(server.url, body)).status).toBe(201);
+    expect((await post(server.url, body)).status).toBe(409);
+    expect((await post(server.url, body)).status).toBe(409);
+    const fresh = JSON.stringify({ username: "a", roomname: uniqueRoom() });
+    await expectError(await post(server.url, fresh), 429, /unknown or taken room names/);
+  });
+
   it("answers 503 when the embedded store is full", async () => {
     const { server } = await useServer({ limits: { maxRooms: 1 } });
     expect(
@@ -263,7 +274,7 @@ describe("GET /rooms/:name", () => {
     await expectError(
       await fetch(`${harness.server.url}/rooms/${name}`),
       429,
-      /too many unknown rooms/,
+      /too many unknown or taken room names/,
     );
     clock.advance(10 * 60_000);
     expect((await fetch(`${harness.server.url}/rooms/${name}`)).status).toBe(200);

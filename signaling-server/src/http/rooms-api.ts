@@ -62,14 +62,7 @@ export async function createRoom(
   const body = await readJsonBody(request, context.limits.maxBodyBytes);
   const { roomname, password } = validateCreateRoom(body);
   const ip = clientIp(request, context.trustProxy);
-  const creations = context.guards.roomCreationsByIp;
-  // Attempts count, not only successes: a 409 also tells whether a room exists.
-  if (!creations.tryTake(ip)) {
-    context.metrics.inc("kad_rate_limited_total", { limit: "room-creation" });
-    throw new HttpError(429, "too many rooms created from this address; try again later", {
-      "Retry-After": retryAfterSeconds(creations.retryAfterMs(ip)),
-    });
-  }
+  enforceCreationLimits(context, ip);
   const passwordHash = password === undefined ? null : await hashPassword(password);
   let created: boolean;
   let webSocketUri: string;
@@ -85,10 +78,35 @@ export async function createRoom(
     if (error instanceof RoomLimitError) throw new HttpError(503, error.message);
     throw storeFailure(context, error, "room store failed to create a room");
   }
-  if (!created) throw new HttpError(409, "a room with that name already exists");
+  if (!created) {
+    // A 409 reveals that a name is taken: it counts like a failed lookup.
+    context.guards.failuresByIp.hit(ip);
+    throw new HttpError(409, "a room with that name already exists");
+  }
   context.metrics.inc("kad_rooms_created_total");
   context.logger.info({ ip, protected: passwordHash !== null }, "room created");
   sendJson(response, 201, webSocketUri);
+}
+
+/** Room creation per IP counts attempts, and an address that guesses names may not probe with 409s. */
+function enforceCreationLimits(context: ServerContext, ip: string): void {
+  refuseGuesser(context, ip);
+  const creations = context.guards.roomCreationsByIp;
+  if (!creations.tryTake(ip)) {
+    context.metrics.inc("kad_rate_limited_total", { limit: "room-creation" });
+    throw new HttpError(429, "too many rooms created from this address; try again later", {
+      "Retry-After": retryAfterSeconds(creations.retryAfterMs(ip)),
+    });
+  }
+}
+
+function refuseGuesser(context: ServerContext, ip: string): void {
+  const failures = context.guards.failuresByIp;
+  if (!failures.isOver(ip)) return;
+  context.metrics.inc("kad_rate_limited_total", { limit: "failed-lookups" });
+  throw new HttpError(429, "too many unknown or taken room names from this address; try later", {
+    "Retry-After": retryAfterSeconds(failures.retryAfterMs(ip)),
+  });
 }
 
 export async function lookUpRoom(
@@ -103,13 +121,8 @@ export async function lookUpRoom(
     throw new HttpError(400, "room name must be 5-64 characters of a-z, A-Z, 0-9 and -");
   }
   const ip = clientIp(request, context.trustProxy);
+  refuseGuesser(context, ip);
   const failures = context.guards.failuresByIp;
-  if (failures.isOver(ip)) {
-    context.metrics.inc("kad_rate_limited_total", { limit: "failed-lookups" });
-    throw new HttpError(429, "too many unknown rooms asked for from this address; try later", {
-      "Retry-After": retryAfterSeconds(failures.retryAfterMs(ip)),
-    });
-  }
   let room: Awaited<ReturnType<typeof context.store.getRoom>>;
   try {
     room = await context.store.getRoom(name);
