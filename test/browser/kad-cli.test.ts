@@ -1,6 +1,6 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import {
   createRoom,
   openPage,
@@ -15,6 +15,9 @@ import { type BrowserEnv, startBrowserEnv } from "../helpers/browser-env.js";
 import { sha256File, writeRandomFile } from "../helpers/files.js";
 import { watchKad } from "../helpers/kad-process.js";
 import { useTempDir } from "../helpers/temp-dir.js";
+
+// Real browsers and transfers on two busy cores: generous, but bounded.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
 let env: BrowserEnv;
 beforeAll(async () => {

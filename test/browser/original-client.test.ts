@@ -6,7 +6,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import {
   createRoom,
   openPage,
@@ -21,6 +21,9 @@ import { watchKad } from "../helpers/kad-process.js";
 import { useTempDir } from "../helpers/temp-dir.js";
 
 const REFERENCE_PEER = resolve(import.meta.dirname, "../helpers/reference-peer.mjs");
+
+// Real browsers and transfers on two busy cores: generous, but bounded.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
 let env: BrowserEnv;
 beforeAll(async () => {

@@ -36,7 +36,10 @@ async function ip(...args: string[]): Promise<void> {
 export async function createNetNamespace(): Promise<NetNamespace> {
   await removeAbandonedNamespaces();
   created += 1;
-  const name = `${NAME_PREFIX}-${process.pid}-${created}`;
+  // pid for finding abandoned ones, a counter and a random part so that
+  // worker threads of one process never collide.
+  const random = Math.random().toString(36).slice(2, 6);
+  const name = `${NAME_PREFIX}-${process.pid}-${created}${random}`;
   await ip("netns", "add", name);
   try {
     await ip("-n", name, "link", "set", "lo", "up");
@@ -66,7 +69,7 @@ export async function createNetNamespace(): Promise<NetNamespace> {
 async function removeAbandonedNamespaces(): Promise<void> {
   const { stdout } = await run("ip", ["netns", "list"]);
   for (const line of stdout.split("\n")) {
-    const match = new RegExp(`^(${NAME_PREFIX}-(\\d+)-\\d+)`).exec(line);
+    const match = new RegExp(`^(${NAME_PREFIX}-(\\d+)-\\w+)`).exec(line);
     if (!match?.[1] || !match[2] || processAlive(Number(match[2]))) continue;
     await ip("netns", "delete", match[1]).catch(() => undefined);
   }
