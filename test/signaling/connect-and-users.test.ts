@@ -115,11 +115,31 @@ describe("connect", () => {
     const harness = await useServer({ store: store as RoomStore });
     const name = uniqueRoom();
     await harness.createRoom(name);
+    const addMember = store.addMember.bind(store);
     store.addMember = () => Promise.reject(new Error("store down"));
     const client = await harness.open();
     expect((await client.request("connect", { username: "a", roomname: name })).payload).toEqual({
       err: "INTERNAL_ERROR",
     });
+    // Once the store is back, the same socket joins: nothing half-done was left behind.
+    store.addMember = addMember;
+    expect((await client.request("connect", { username: "a", roomname: name })).payload).toEqual({
+      err: null,
+    });
+    await store.close();
+  });
+
+  it("stays joined when only the expiry refresh fails", async () => {
+    const store = new MemoryRoomStore();
+    const harness = await useServer({ store: store as RoomStore });
+    const name = uniqueRoom();
+    await harness.createRoom(name);
+    store.refreshRoom = () => Promise.reject(new Error("store hiccup"));
+    const client = await harness.open();
+    expect((await client.request("connect", { username: "a", roomname: name })).payload).toEqual({
+      err: null,
+    });
+    expect((await client.request("users", {})).payload).toEqual([]);
     await store.close();
   });
 

@@ -62,7 +62,7 @@ async function join(
   payload: unknown,
   deliver: Deliver,
 ): Promise<ConnectOutcome> {
-  const { guards, store, limits } = context;
+  const { guards, store } = context;
   if (guards.failuresByIp.isOver(connection.ip)) return "RATE_LIMITED";
   const parsed = connectPayloadSchema.safeParse(payload);
   if (!parsed.success) return "INVALID_REQUEST";
@@ -75,28 +75,44 @@ async function join(
   const credentials = await checkPassword(context, connection.ip, room, password ?? "");
   if (credentials !== null) return credentials;
   if (connection.isClosed()) return null;
+  return addToRoom(context, connection, { name: roomname, username }, deliver);
+}
 
-  await context.bus.attach(connection.peerId, deliver);
-  const added = await store.addMember(
-    roomname,
-    { peerId: connection.peerId, username },
-    limits.maxMembersPerRoom,
-  );
+/** Makes the connection reachable, then a member; undoes both if either fails or the socket left. */
+async function addToRoom(
+  context: ServerContext,
+  connection: SignalingConnection,
+  room: { name: string; username: string },
+  deliver: Deliver,
+): Promise<ConnectOutcome> {
+  const { store, bus, limits } = context;
+  const member = { peerId: connection.peerId, username: room.username };
+  await bus.attach(connection.peerId, deliver);
+  let added: Awaited<ReturnType<typeof store.addMember>>;
+  try {
+    added = await store.addMember(room.name, member, limits.maxMembersPerRoom);
+  } catch (error) {
+    await bus.detach(connection.peerId);
+    throw error;
+  }
   if (!added.ok) {
-    await context.bus.detach(connection.peerId);
+    await bus.detach(connection.peerId);
     if (added.reason === "notfound") return "notfound";
     return added.reason === "username-conflict" ? "USERNAME_CONFLICT" : "ROOM_FULL";
   }
   if (connection.isClosed()) {
     // The socket went away while we were joining: undo, nobody saw it.
-    await store.removeMember(roomname, connection.peerId);
-    await context.bus.detach(connection.peerId);
+    await store.removeMember(room.name, connection.peerId);
+    await bus.detach(connection.peerId);
     return null;
   }
-  connection.joined({ name: roomname, username }, () => keepRoomAlive(context, roomname));
+  connection.joined(room, () => keepRoomAlive(context, room.name));
   // Counted here, together with the state change the leave path undoes.
   context.metrics.inc("kad_members_joined");
-  await store.refreshRoom(roomname, limits.roomTtlMs);
+  // Joined is joined: a failed refresh only shortens the room's life until the next one.
+  await store.refreshRoom(room.name, limits.roomTtlMs).catch((error: unknown) => {
+    context.logger.warn({ err: error }, "could not refresh a room's expiry");
+  });
   return null;
 }
 
