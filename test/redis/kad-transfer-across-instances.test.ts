@@ -6,28 +6,15 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import {
-  parseRedisUrl,
-  type RedisTarget,
-} from "../../signaling-server/src/redis/redis-connection.js";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { parseRedisUrl } from "../../signaling-server/src/redis/redis-connection.js";
 import { sha256File, writeRandomFile } from "../helpers/files.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { useTempDir } from "../helpers/temp-dir.js";
 import { kad, startSend } from "../helpers/transfer-cli.js";
-import { type Instance, startInstance } from "./scale-out-harness.js";
+import { type Instance, startInstance, useRedisServer } from "./scale-out-harness.js";
 import { startBalancer } from "./websocket-balancer.js";
 
-let redis: RedisServer;
-let target: RedisTarget;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  target = parseRedisUrl(redis.url);
-});
-afterAll(async () => {
-  await redis.dispose();
-});
+const redis = useRedisServer();
 
 /** `count` instances announcing one balancer URL; all closed after the test. */
 async function behindBalancer(count: number) {
@@ -38,6 +25,7 @@ async function behindBalancer(count: number) {
     await Promise.all(instances.map((instance) => instance.close()));
   });
   for (let i = 0; i < count; i++) {
+    const target = parseRedisUrl(redis.server.url);
     const instance = await startInstance(target, { publicUrl: balancer.url });
     instances.push(instance);
     balancer.backendPorts.push(instance.server.port);

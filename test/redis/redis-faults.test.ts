@@ -3,24 +3,28 @@
  * (HTTP 503 with Retry-After, `INTERNAL_ERROR`), nothing crashes, and once Redis is back the
  * instances repair what it lost or missed, leaving no ghost members behind.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   parseRedisUrl,
   type RedisTarget,
 } from "../../signaling-server/src/redis/redis-connection.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import type { RedisServer } from "../helpers/redis-server.js";
 import { uniqueRoom } from "../signaling/harness.js";
-import { namesIn, type Pool, runInitiateChain, usePool } from "./scale-out-harness.js";
+import {
+  namesIn,
+  type Pool,
+  runInitiateChain,
+  usePool,
+  useRedisServer,
+} from "./scale-out-harness.js";
 
+const shared = useRedisServer();
 let redis: RedisServer;
 let target: RedisTarget;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
+beforeEach(() => {
+  redis = shared.server;
   target = parseRedisUrl(redis.url);
-});
-afterAll(async () => {
-  await redis.dispose();
 });
 
 async function expectOutageAnswers(pool: Pool, room: string): Promise<void> {

@@ -3,7 +3,7 @@
  * ephemeral port, as `kad serve --redis` assembles them. Heartbeats are fast
  * so that dead instances vanish within a second or two.
  */
-import { onTestFinished } from "vitest";
+import { afterAll, beforeAll, onTestFinished } from "vitest";
 import {
   type RunningServer,
   startSignalingServer,
@@ -12,7 +12,11 @@ import {
 import type { ServerLimits } from "../../signaling-server/src/limits/server-limits.js";
 import type { RedisTarget } from "../../signaling-server/src/redis/redis-connection.js";
 import { RedisScaleOut } from "../../signaling-server/src/redis/redis-scale-out.js";
+import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { ANSWER, CANDIDATES, OFFER, peerIdOf } from "../signaling/chain-helpers.js";
 import { SignalingClient } from "../signaling/signaling-client.js";
+
+export { peerIdOf };
 
 export const TEST_HEARTBEAT_MS = 200;
 export const TEST_INSTANCE_TTL_MS = 1_000;
@@ -122,24 +126,14 @@ export class Pool {
   }
 }
 
-export async function peerIdOf(observer: SignalingClient, name: string): Promise<string> {
-  const reply = await observer.request("users", {});
-  const member = (reply.payload as Array<{ id: string; name: string }>).find(
-    (m) => m.name === name,
-  );
-  if (!member) throw new Error(`${name} is not listed`);
-  return member.id;
-}
-
 export function namesIn(frame: { payload?: unknown }): string[] {
   return (frame.payload as Array<{ name: string }>).map((member) => member.name).sort();
 }
 
-const OFFER = { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" };
-const ANSWER = { type: "answer", sdp: "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n" };
-const CANDIDATES = (port: number) => [
-  { candidate: `candidate:1 1 UDP 1 127.0.0.1 ${port} typ host`, sdpMid: "0", sdpMLineIndex: 0 },
-];
+const B_CANDIDATES = CANDIDATES.map((c) => ({
+  ...c,
+  candidate: c.candidate.replace("5000", "6000"),
+}));
 
 /** Drives all eight steps of the initiate chain from `a` to `b`; throws on any wrong frame. */
 export async function runInitiateChain(a: SignalingClient, b: SignalingClient, bName: string) {
@@ -153,12 +147,12 @@ export async function runInitiateChain(a: SignalingClient, b: SignalingClient, b
   b.send({ replyId: step2.id, payload: ANSWER, id: b1 });
   const step4 = await a.next((f) => f.replyId === a1);
   expectEqual(step4.payload, ANSWER);
-  a.send({ replyId: step4.id, payload: CANDIDATES(5000), id: a2 });
+  a.send({ replyId: step4.id, payload: CANDIDATES, id: a2 });
   const step6 = await b.next((f) => f.replyId === b1);
-  expectEqual(step6.payload, CANDIDATES(5000));
-  b.send({ replyId: step6.id, payload: CANDIDATES(6000) });
+  expectEqual(step6.payload, CANDIDATES);
+  b.send({ replyId: step6.id, payload: B_CANDIDATES });
   const step8 = await a.next((f) => f.replyId === a2);
-  expectEqual(step8, { replyId: a2, payload: CANDIDATES(6000) });
+  expectEqual(step8, { replyId: a2, payload: B_CANDIDATES });
   return { initiatorIdSeenByB: (step2.payload as { id: string }).id };
 }
 
@@ -166,4 +160,21 @@ function expectEqual(actual: unknown, expected: unknown): void {
   if (JSON.stringify(actual) !== JSON.stringify(expected)) {
     throw new Error(`expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
   }
+}
+
+/** One redis-server for every test in the calling file, started before and disposed after them. */
+export function useRedisServer(): { readonly server: RedisServer } {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error("the redis-server is not started yet (use it inside a test)");
+      return server;
+    },
+  };
 }

@@ -7,23 +7,19 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { afterEach, describe, expect, it } from "vitest";
 import { uniqueRoom } from "../signaling/harness.js";
 import { SignalingClient } from "../signaling/signaling-client.js";
-import { namesIn, runInitiateChain } from "./scale-out-harness.js";
+import { namesIn, runInitiateChain, useRedisServer } from "./scale-out-harness.js";
 
 const KAD = new URL("../../bin/kad", import.meta.url).pathname;
 /** Default heartbeat 2 s and TTL 6 s, plus the survivor's next beat. */
 const DEATH_NOTICED_WITHIN_MS = 12_000;
 
-let redis: RedisServer;
+const redis = useRedisServer();
 const children: ChildProcess[] = [];
 const clients: SignalingClient[] = [];
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
 afterEach(async () => {
   for (const client of clients.splice(0)) client.socket.terminate();
   await Promise.all(
@@ -35,12 +31,9 @@ afterEach(async () => {
     }),
   );
   // Killed instances leave records behind until their TTL; the next test starts clean.
-  const cleaner = new Redis(redis.url);
+  const cleaner = new Redis(redis.server.url);
   await cleaner.flushall();
   cleaner.disconnect();
-});
-afterAll(async () => {
-  await redis.dispose();
 });
 
 interface ServeProcess {
@@ -52,7 +45,7 @@ interface ServeProcess {
 
 async function serve(...extra: string[]): Promise<ServeProcess> {
   const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--json", "--log-level", "warn"];
-  const child = spawn(process.execPath, [KAD, ...args, "--redis", redis.url, ...extra], {
+  const child = spawn(process.execPath, [KAD, ...args, "--redis", redis.server.url, ...extra], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -125,7 +118,7 @@ describe("kad serve --redis", () => {
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
     expect(namesIn(await alice.nextUsers())).toEqual([]);
-    const inspect = new Redis(redis.url);
+    const inspect = new Redis(redis.server.url);
     try {
       const registry = await inspect.zrange("{kad:instances}:load", "0", "-1");
       expect(registry).toHaveLength(1);
