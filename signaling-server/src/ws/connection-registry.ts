@@ -41,13 +41,7 @@ export class ConnectionRegistry {
 
   add(socket: WebSocket, ip: string): void {
     const context = this.context;
-    const connection = new SignalingConnection(
-      context,
-      socket,
-      ip,
-      this.handlers,
-      (_connection, route) => stepTimedOut(context, route),
-    );
+    const connection = new SignalingConnection(context, socket, ip, this.handlers);
     this.connections.add(connection);
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     context.metrics.inc("kad_connections_total");
@@ -93,6 +87,7 @@ export class ConnectionRegistry {
       }
       handleReply(this.context, connection, frame.replyId, frame.payload, frame.id);
     },
+    onStepTimeout: (_connection, route) => stepTimedOut(this.context, route),
     onClose: (connection) => {
       this.connections.delete(connection);
       const left = (this.perIp.get(connection.ip) ?? 1) - 1;

@@ -33,6 +33,8 @@ export interface ConnectionHandlers {
   onRequest(connection: SignalingConnection, frame: Frame & { type: string }): void;
   onReply(connection: SignalingConnection, frame: Frame & { replyId: string }): void;
   onClose(connection: SignalingConnection): void;
+  /** A relay step this connection owed an answer to expired. */
+  onStepTimeout(connection: SignalingConnection, route: ReplyRoute): void;
 }
 
 export class SignalingConnection {
@@ -52,7 +54,6 @@ export class SignalingConnection {
     private readonly socket: WebSocket,
     readonly ip: string,
     private readonly handlers: ConnectionHandlers,
-    onStepTimeout: (connection: SignalingConnection, route: ReplyRoute) => void,
   ) {
     const { limits, clock } = context;
     this.frames = new TokenBucket(clock, limits.framesPerSecond, limits.frameBurst);
@@ -60,7 +61,7 @@ export class SignalingConnection {
       clock,
       limits.maxPendingRepliesPerConnection,
       limits.initiateStepTimeoutMs,
-      (route) => onStepTimeout(this, route),
+      (route) => handlers.onStepTimeout(this, route),
     );
     this.idleTimer = clock.setTimeout(() => {
       if (this.state === "unjoined" || this.state === "joining") {
