@@ -1,3 +1,4 @@
+import { createReadStream } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
@@ -95,4 +96,23 @@ it("browser -> kad receive: files chosen on the page arrive verified, and kad re
   expect(
     await filesWithHashes(sources.map((path) => join(output, path.split("/").pop() as string))),
   ).toEqual(await filesWithHashes(sources));
+});
+
+it("kad send - -> browser: a stream of unknown length arrives verified", async () => {
+  const dir = await useTempDir();
+  const source = join(dir, "stream.bin");
+  await writeRandomFile(source, 3 * MiB + 1);
+  const sender = watchKad(
+    env.kad(["send", "--server", env.secureOrigin, "--json", "-"], { stdin: "pipe" }),
+  );
+  createReadStream(source).pipe(sender.child.stdin as NodeJS.WritableStream);
+  const { url } = await sender.waitForEvent((event) => event.event === "code");
+
+  const browser = await env.launch();
+  const page = await openPage(browser.context, String(url));
+  await waitForTransfers(page, "receive", 1);
+  expect(await page.locator(".transfer-status").textContent()).toBe("Received, SHA-256 verified.");
+  expect(await sender.exited).toBe(0);
+  const [hash] = (await saveAll(page)).values();
+  expect(hash).toBe(await sha256File(source));
 });

@@ -23,7 +23,10 @@ export interface BrowserEnv {
   lanOrigin: string;
   launch(extraFlags?: string[]): Promise<LaunchedChromium>;
   /** `kad ARGS...` inside the namespace, bound to its veth address. */
-  kad(args: string[], env?: NodeJS.ProcessEnv): ChildProcess;
+  kad(
+    args: string[],
+    options?: { env?: NodeJS.ProcessEnv; stdin?: "pipe" | "ignore" },
+  ): ChildProcess;
   /** `node SCRIPT ARGS...` inside the namespace (stdout and stderr piped). */
   node(script: string, args: string[]): ChildProcess;
   close(): Promise<void>;
@@ -57,10 +60,10 @@ export async function startBrowserEnv(): Promise<BrowserEnv> {
         browsers.add(browser);
         return browser;
       },
-      kad: (args, env = {}) =>
+      kad: (args, { env = {}, stdin = "ignore" } = {}) =>
         track(
           namespace.spawnInside(process.execPath, [KAD_BIN, ...args], {
-            stdio: ["ignore", "pipe", "pipe"],
+            stdio: [stdin, "pipe", "pipe"],
             env: { ...process.env, KAD_BIND: namespace.address, NO_COLOR: "1", ...env },
           }),
         ),
