@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import { open as openFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import {
   createRoom,
@@ -93,3 +95,56 @@ it("tells the receiver when the sender leaves mid-transfer", async () => {
   await receiver.locator(".member").waitFor({ state: "detached" });
   await saveScreenshot(receiver, "peer-left.png");
 });
+
+it("works from the keyboard alone, and takes files dropped onto a person", async () => {
+  const dir = await useTempDir();
+  const chosen = join(dir, "chosen by keyboard.txt");
+  await writeRandomFile(chosen, 50_000);
+  const browser = await env.launch();
+  const owner = await openPage(browser.context, `${env.secureOrigin}/`);
+  await owner.keyboard.press("Tab");
+  expect(await owner.evaluate(() => document.activeElement?.id)).toBe("room-code");
+  await owner.keyboard.type("keyboard-room");
+  await owner.keyboard.press("Tab");
+  await owner.keyboard.press("Tab");
+  await owner.keyboard.press("Enter");
+  await waitJoined(owner);
+
+  const guest = await openPage(browser.context, `${env.secureOrigin}/#/keyboard-room`);
+  await waitJoined(guest);
+  await waitForMember(owner);
+  await tabTo(owner, "Send files…");
+  const [chooser] = await Promise.all([
+    owner.waitForEvent("filechooser"),
+    owner.keyboard.press("Enter"),
+  ]);
+  await chooser.setFiles(chosen);
+
+  // A drop of a file made in the page (the bytes 0..250 repeated).
+  await waitForMember(guest);
+  await guest.evaluate(() => {
+    const bytes = Uint8Array.from({ length: 100_000 }, (_, i) => i % 251);
+    const files = new DataTransfer();
+    files.items.add(new File([bytes], "dropped.bin"));
+    const drop = new DragEvent("drop", { dataTransfer: files, bubbles: true, cancelable: true });
+    document.querySelector(".member")?.dispatchEvent(drop);
+  });
+  await waitForTransfers(guest, "receive", 1);
+  await waitForTransfers(owner, "receive", 1);
+  expect(await saveAll(guest)).toEqual(
+    new Map([["chosen by keyboard.txt", await sha256File(chosen)]]),
+  );
+  const dropped = Buffer.from(Uint8Array.from({ length: 100_000 }, (_, i) => i % 251));
+  expect(await saveAll(owner)).toEqual(
+    new Map([["dropped.bin", createHash("sha256").update(dropped).digest("hex")]]),
+  );
+});
+
+/** Presses Tab until the focused element's text is `text`, as a keyboard user would. */
+async function tabTo(page: Page, text: string): Promise<void> {
+  for (let presses = 0; presses < 20; presses += 1) {
+    await page.keyboard.press("Tab");
+    if ((await page.evaluate(() => document.activeElement?.textContent)) === text) return;
+  }
+  throw new Error(`no focusable element "${text}" within 20 tabs`);
+}
