@@ -130,6 +130,29 @@ describe("PendingRelays", () => {
 });
 
 describe("resolveServeConfig", () => {
+  it("collects --allow-origin values, several after one flag or one per flag", async () => {
+    const { Command } = await import("commander");
+    const { addServeOptions } = await import("../../signaling-server/src/cli/serve-options.js");
+    const command = addServeOptions(new Command("serve").exitOverride());
+    command.parse(
+      [
+        "--allow-origin",
+        "https://a.example",
+        "https://b.example/",
+        "--allow-origin",
+        "https://c.example:8443",
+        "--json",
+      ],
+      { from: "user" },
+    );
+    expect(command.opts().allowOrigin).toEqual([
+      "https://a.example",
+      "https://b.example",
+      "https://c.example:8443",
+    ]);
+    expect(command.opts().json).toBe(true);
+  });
+
   it("takes flags over environment over defaults", () => {
     expect(resolveServeConfig({}, {}, "/web")).toMatchObject({
       host: "0.0.0.0",

@@ -96,8 +96,8 @@ export function addServeOptions(command: Command): Command {
       parseHttpUrl,
     )
     .option(
-      "--allow-origin <origin>",
-      "allow this browser origin (CORS and WebSocket); repeatable (default: any origin)",
+      "--allow-origin <origin...>",
+      "allow these browser origins (CORS and WebSocket); repeatable (default: any origin)",
       parseOrigin,
     )
     .option(
