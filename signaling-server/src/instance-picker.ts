@@ -3,7 +3,7 @@
  * this instance's own public URL; a scaled-out deployment can pick the
  * least-loaded instance (or keep one shared URL behind a load balancer and
  * rely on the bus). The URI is stored with the room, so GET /rooms/:name
- * returns the same one.
+ * returns the same one, unless `uriForExistingRoom` says that instance is gone.
  */
 export interface PickContext {
   roomname: string;
@@ -15,6 +15,12 @@ export interface PickContext {
 
 export interface InstancePicker {
   pickWebSocketUri(context: PickContext): Promise<string>;
+  /**
+   * The URI GET /rooms/:name hands out for a room stored with `stored`: the
+   * same one while it is live, another live instance once it is gone (any
+   * instance serves any room). Without this method, `stored` as is.
+   */
+  uriForExistingRoom?(stored: string): Promise<string>;
 }
 
 /** Turns an http(s) base URL into the matching ws(s) URL. */

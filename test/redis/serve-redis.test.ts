@@ -80,10 +80,14 @@ async function member(server: ServeProcess, roomname: string, username: string) 
 
 describe("kad serve --redis", () => {
   it("survives an instance killed mid-session: its members leave, the room stays joinable", async () => {
-    const [first, doomed] = await Promise.all([serve(), serve()]);
+    const [first, second] = await Promise.all([serve(), serve()]);
     const room = uniqueRoom("killed");
-    expect((await createRoom(first, room)).status).toBe(201);
-    const alice = await member(first, room, "alice");
+    const created = await createRoom(first, room);
+    expect(created.status).toBe(201);
+    // Kill the instance the room was handed out with, the harder case for joiners.
+    const doomed = (await created.json()) === first.wsUrl ? first : second;
+    const survivor = doomed === first ? second : first;
+    const alice = await member(survivor, room, "alice");
     const bob = await member(doomed, room, "bob");
     expect(namesIn(await alice.nextUsers())).toEqual(["bob"]);
     await runInitiateChain(alice, bob, "bob");
@@ -96,14 +100,20 @@ describe("kad serve --redis", () => {
     );
     expect(namesIn(left)).toEqual([]);
 
-    const carol = await member(first, room, "carol");
+    // A joiner by code looks the room up and is sent to a live instance.
+    const lookup = await fetch(`${survivor.url}/rooms/${room}`, {
+      headers: { Accept: "application/json" },
+    });
+    const { webSocketUri } = (await lookup.json()) as { webSocketUri: string };
+    expect(webSocketUri).toBe(survivor.wsUrl);
+    const carol = await member({ ...survivor, wsUrl: webSocketUri }, room, "carol");
     expect(namesIn(await alice.nextUsers())).toEqual(["carol"]);
     await runInitiateChain(carol, alice, "alice");
     // "bob" is free again: the dead instance's member is gone for good.
-    await member(first, room, "bob");
+    await member(survivor, room, "bob");
     for (let i = 0; i < 3; i++) {
-      const created = await createRoom(first, uniqueRoom("after-kill"));
-      expect(await created.json()).toBe(first.wsUrl);
+      const another = await createRoom(survivor, uniqueRoom("after-kill"));
+      expect(await another.json()).toBe(survivor.wsUrl);
     }
   });
 

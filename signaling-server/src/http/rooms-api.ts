@@ -124,8 +124,10 @@ export async function lookUpRoom(
   refuseGuesser(context, ip);
   const failures = context.guards.failuresByIp;
   let room: Awaited<ReturnType<typeof context.store.getRoom>>;
+  let webSocketUri: string | undefined;
   try {
     room = await context.store.getRoom(name);
+    webSocketUri = room && (await context.picker.uriForExistingRoom?.(room.webSocketUri));
   } catch (error) {
     throw storeFailure(context, error, "room store failed to look a room up");
   }
@@ -134,7 +136,7 @@ export async function lookUpRoom(
     throw new HttpError(404, "no such room (it may have expired)");
   }
   const info: RoomInfo = {
-    webSocketUri: room.webSocketUri,
+    webSocketUri: webSocketUri ?? room.webSocketUri,
     hasPassword: room.passwordHash !== null,
   };
   sendJson(response, 200, info);

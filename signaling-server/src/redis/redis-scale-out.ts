@@ -164,6 +164,7 @@ export class RedisScaleOut {
         await announceMembers(this.store, this.bus, room);
       }
       for (const deadId of await this.registry.claimDead()) await this.reaper.reap(deadId);
+      this.picker.updateLive(await this.registry.list());
       if (!this.redisHealthy) this.logger.info("Redis is reachable again");
       this.redisHealthy = true;
     } catch (error) {
