@@ -52,13 +52,17 @@ describe("Redis faults", () => {
     const bob = await pool.member(1, room, "bob");
     expect(namesIn(await alice.nextUsers())).toEqual(["bob"]);
 
+    expect(pool.at(0).server.metrics.value("kad_redis_up")).toBe(1);
     await redis.kill();
     await expectOutageAnswers(pool, room);
+    await expect.poll(() => pool.at(0).server.metrics.value("kad_redis_up")).toBe(0);
     await redis.start();
 
     await expect
       .poll(async () => (await pool.at(0).scaleOut.listInstances()).length, { timeout: 5_000 })
       .toBe(2);
+    await expect.poll(() => pool.at(1).server.metrics.value("kad_redis_up")).toBe(1);
+    expect(pool.at(1).server.metrics.render()).toContain("kad_instances_live 2");
     await expect
       .poll(async () => (await fetch(`${pool.at(1).server.url}/rooms/${room}`)).status, {
         timeout: 5_000,

@@ -61,6 +61,7 @@ export async function startInstance(
   await scaleOut.register({
     webSocketUri: options.publicUrl ? toWebSocketUri(options.publicUrl) : wsUrl,
     connections: () => server.metrics.value("kad_connections_open"),
+    metrics: server.metrics,
   });
   let closed: Promise<void> | undefined;
   const close = () => {

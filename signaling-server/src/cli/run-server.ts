@@ -40,6 +40,7 @@ export async function runServer(config: ServeConfig): Promise<void> {
       allowOrigins: config.allowOrigins,
       webRoot: config.webRoot,
       trustProxy: config.trustProxy,
+      limits: config.limits,
       logger,
       ...scaleOut?.serverOptions(),
     });
@@ -51,6 +52,7 @@ export async function runServer(config: ServeConfig): Promise<void> {
   await scaleOut?.register({
     webSocketUri: config.publicUrl ? toWebSocketUri(config.publicUrl) : wsUrl,
     connections: () => server.metrics.value("kad_connections_open"),
+    metrics: server.metrics,
   });
   if (config.json) {
     const event = {

@@ -13,6 +13,7 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../observability/logger.js";
 import { silentLogger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
 import { announceMembers, DeadInstanceReaper } from "./dead-instance-reaper.js";
 import { INSTANCE_HEARTBEAT_MS, INSTANCE_TTL_MS, InstanceRegistry } from "./instance-registry.js";
 import { LeastLoadedPicker } from "./least-loaded-picker.js";
@@ -42,6 +43,8 @@ export interface InstanceSelf {
   webSocketUri: string;
   /** Open connections right now, the load the picker balances. */
   connections: () => number;
+  /** The server's metrics, to which the pool's gauges are added. */
+  metrics?: Metrics;
 }
 
 export class RedisScaleOut {
@@ -56,6 +59,7 @@ export class RedisScaleOut {
   private lastLocationRefresh = Date.now();
   private beating: Promise<void> = Promise.resolve();
   private redisHealthy = true;
+  private liveInstances = 0;
   private closed = false;
 
   static async connect(options: ScaleOutOptions): Promise<RedisScaleOut> {
@@ -110,6 +114,14 @@ export class RedisScaleOut {
   /** Joins the pool of instances POST /rooms hands out, and keeps heart-beating. */
   async register(self: InstanceSelf): Promise<void> {
     this.self = self;
+    self.metrics?.defineComputed("kad_redis_up", "1 while Redis answers heartbeats.", () =>
+      this.redisHealthy ? 1 : 0,
+    );
+    self.metrics?.defineComputed(
+      "kad_instances_live",
+      "Signaling instances in the pool at the last heartbeat.",
+      () => this.liveInstances,
+    );
     await this.heartbeat();
     this.schedule();
   }
@@ -164,7 +176,9 @@ export class RedisScaleOut {
         await announceMembers(this.store, this.bus, room);
       }
       for (const deadId of await this.registry.claimDead()) await this.reaper.reap(deadId);
-      this.picker.updateLive(await this.registry.list());
+      const live = await this.registry.list();
+      this.picker.updateLive(live);
+      this.liveInstances = live.length;
       if (!this.redisHealthy) this.logger.info("Redis is reachable again");
       this.redisHealthy = true;
     } catch (error) {
