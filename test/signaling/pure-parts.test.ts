@@ -1,5 +1,6 @@
 /** Table-driven tests of the server's pure parts. */
 import { describe, expect, it } from "vitest";
+import { parseLimitOverride } from "../../signaling-server/src/cli/limit-overrides.js";
 import { resolveServeConfig } from "../../signaling-server/src/cli/serve-options.js";
 import { toWebSocketUri } from "../../signaling-server/src/instance-picker.js";
 import { TokenBucket, WindowCounter } from "../../signaling-server/src/limits/rate-limiter.js";
@@ -195,5 +196,30 @@ describe("resolveServeConfig", () => {
     [{ KAD_TRUST_PROXY: "maybe" }, /KAD_TRUST_PROXY/],
   ])("names the bad variable in %j", (env, message) => {
     expect(() => resolveServeConfig({}, env, undefined)).toThrow(message);
+  });
+});
+
+describe("limit overrides", () => {
+  it("accumulates name=value pairs, flags over KAD_LIMITS", () => {
+    expect(parseLimitOverride("maxConnectionsPerIp=256", { maxMembersPerRoom: 4 })).toEqual({
+      maxMembersPerRoom: 4,
+      maxConnectionsPerIp: 256,
+    });
+    const config = resolveServeConfig(
+      { limit: { maxMembersPerRoom: 8 } },
+      { KAD_LIMITS: "maxMembersPerRoom=2, unjoinedIdleMs=60000" },
+      undefined,
+    );
+    expect(config.limits).toEqual({ maxMembersPerRoom: 8, unjoinedIdleMs: 60_000 });
+  });
+
+  it.each([
+    ["maxConnectionsPerIp", /name=number/],
+    ["maxConnectionsPerIp=-1", /name=number/],
+    ["maxConnectionsPerIp=1.5", /name=number/],
+    ["maxConnectionsPerIp=0", /at least 1/],
+    ["noSuchLimit=5", /unknown limit "noSuchLimit"; known: maxFrameBytes, /],
+  ])("refuses %s", (text, message) => {
+    expect(() => parseLimitOverride(text)).toThrow(message);
   });
 });

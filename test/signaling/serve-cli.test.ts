@@ -3,7 +3,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
-import { SignalingClient } from "./signaling-client.js";
+import { HandshakeRefused, SignalingClient } from "./signaling-client.js";
 
 const KAD = new URL("../../bin/kad", import.meta.url).pathname;
 const STANDALONE = new URL("../../bin/kad-signaling-server", import.meta.url).pathname;
@@ -100,6 +100,32 @@ describe("kad serve", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(stdout).toBe("");
+  });
+
+  it("applies --limit overrides", async () => {
+    const serve = await startServe(KAD, [
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--json",
+      "--log-level",
+      "silent",
+      "--limit",
+      "maxConnectionsPerIp=1",
+    ]);
+    const wsUrl = (serve.event.url as string).replace("http", "ws");
+    const first = await SignalingClient.open(wsUrl);
+    await expect(SignalingClient.open(wsUrl)).rejects.toEqual(new HandshakeRefused(429));
+    first.socket.terminate();
+    serve.child.kill("SIGTERM");
+    expect(await serve.exited).toBe(0);
+    const bad = spawnSync(process.execPath, [KAD, "serve", "--limit", "bogus=1"], {
+      encoding: "utf8",
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown limit "bogus"');
   });
 
   it("explains a port that is already taken, with exit code 2", async () => {

@@ -6,6 +6,12 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { KadError } from "../../../src/util/errors.js";
 import { parseClusterSeeds, parseRedisUrl, type RedisTarget } from "../redis/redis-connection.js";
+import {
+  LIMIT_NAMES,
+  type LimitOverrides,
+  parseLimitList,
+  parseLimitOverride,
+} from "./limit-overrides.js";
 
 export const DEFAULT_SERVE_PORT = 9891;
 export const DEFAULT_SERVE_HOST = "0.0.0.0";
@@ -21,8 +27,25 @@ export interface ServeConfig {
   json: boolean;
   /** Behind one reverse proxy: limits per X-Forwarded-For client, wss:// from X-Forwarded-Proto. */
   trustProxy: boolean;
+  /** Server limits to change from their defaults. */
+  limits: LimitOverrides;
   /** Shared Redis (standalone or Cluster) for running several instances; unset = in-memory. */
   redis: RedisTarget | undefined;
+}
+
+/** Wraps help text at `width` columns. */
+function wrapWords(text: string, width = 78): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line].join("\n");
 }
 
 export const SERVE_HELP = `
@@ -31,8 +54,10 @@ signaling WebSocket (subprotocol "signaling") and kad's web page, plus
 GET /healthz and GET /metrics (Prometheus). Logs are JSON lines on stderr.
 
 Environment: KAD_SERVE_HOST, KAD_SERVE_PORT, KAD_PUBLIC_URL,
-KAD_ALLOW_ORIGINS (comma-separated), KAD_LOG_LEVEL, KAD_TRUST_PROXY=1, KAD_REDIS_URL,
-KAD_REDIS_CLUSTER. Flags win.
+KAD_ALLOW_ORIGINS (comma-separated), KAD_LOG_LEVEL, KAD_TRUST_PROXY=1,
+KAD_LIMITS (name=value,...), KAD_REDIS_URL, KAD_REDIS_CLUSTER. Flags win.
+
+${wrapWords(`Limits for --limit name=value (defaults in the README): ${LIMIT_NAMES.join(", ")}.`)}
 
 Scale-out: start any number of instances with the same --redis (or
 --redis-cluster); each registers itself with its --public-url, POST /rooms
@@ -110,6 +135,11 @@ export function addServeOptions(command: Command): Command {
       "--trust-proxy",
       "behind one reverse proxy: count limits per X-Forwarded-For client and honour X-Forwarded-Proto (never when clients can reach the server directly)",
     )
+    .option(
+      "--limit <name=value>",
+      "change one server limit, e.g. maxConnectionsPerIp=256; repeatable (names below)",
+      parseLimitOverride,
+    )
     .addOption(
       new Option(
         "--redis <url>",
@@ -154,6 +184,7 @@ interface RawServeOptions {
   logLevel?: ServeConfig["logLevel"];
   json?: boolean;
   trustProxy?: boolean;
+  limit?: LimitOverrides;
   redis?: RedisTarget;
   redisCluster?: RedisTarget;
 }
@@ -207,6 +238,10 @@ export function resolveServeConfig(
     json: raw.json ?? false,
     trustProxy:
       raw.trustProxy ?? fromEnv("KAD_TRUST_PROXY", env.KAD_TRUST_PROXY, parseFlag) ?? false,
+    limits: {
+      ...fromEnv("KAD_LIMITS", env.KAD_LIMITS, parseLimitList),
+      ...raw.limit,
+    },
     redis: raw.redis ?? raw.redisCluster ?? redisFromEnv(env),
   };
   requirePublicUrlForScaleOut(config);
