@@ -48,6 +48,7 @@ export interface InstanceSelf {
 }
 
 export class RedisScaleOut {
+  readonly instanceId: string;
   readonly store: RedisRoomStore;
   readonly bus: RedisSignalingBus;
   readonly picker: LeastLoadedPicker;
@@ -80,7 +81,12 @@ export class RedisScaleOut {
     }
     const [commands, subscriber] = clients as [RedisClient, RedisClient];
     const scaleOut = new RedisScaleOut(commands, subscriber, options, logger);
-    await scaleOut.bus.start();
+    try {
+      await scaleOut.bus.start();
+    } catch (error) {
+      await scaleOut.close();
+      throw error;
+    }
     logger.info(
       { redis: describeTarget(options.target), instance: scaleOut.instanceId },
       "using Redis",
@@ -103,8 +109,6 @@ export class RedisScaleOut {
     this.picker = new LeastLoadedPicker(this.registry, () => this.self?.webSocketUri);
     this.reaper = new DeadInstanceReaper(redis, this.store, this.bus, logger);
   }
-
-  readonly instanceId: string;
 
   /** The parts startSignalingServer takes. */
   serverOptions(): { store: RedisRoomStore; bus: RedisSignalingBus; picker: LeastLoadedPicker } {
