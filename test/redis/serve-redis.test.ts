@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
+import { startRedisCluster } from "../helpers/redis-server.js";
 import { uniqueRoom } from "../signaling/harness.js";
 import { SignalingClient } from "../signaling/signaling-client.js";
 import { namesIn, runInitiateChain, useRedisServer } from "./scale-out-harness.js";
@@ -43,9 +44,10 @@ interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-async function serve(...extra: string[]): Promise<ServeProcess> {
+/** `kad serve` on the file's Redis, or with other Redis options such as --redis-cluster. */
+async function serve(redisArgs = ["--redis", redis.server.url]): Promise<ServeProcess> {
   const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--json", "--log-level", "warn"];
-  const child = spawn(process.execPath, [KAD, ...args, "--redis", redis.server.url, ...extra], {
+  const child = spawn(process.execPath, [KAD, ...args, ...redisArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -142,6 +144,26 @@ describe("kad serve --redis", () => {
       expect(await inspect.hlen(`kad:room:{${room}}:members`)).toBe(1);
     } finally {
       inspect.disconnect();
+    }
+  });
+
+  it("runs on a three-master Redis Cluster given by its seed nodes", async () => {
+    const cluster = await startRedisCluster(3);
+    try {
+      const seeds = ["--redis-cluster", cluster.seeds.join(",")];
+      const [first, second] = await Promise.all([serve(seeds), serve(seeds)]);
+      const room = uniqueRoom("cluster");
+      expect((await createRoom(first, room)).status).toBe(201);
+      expect((await createRoom(second, room)).status).toBe(409);
+      const alice = await member(first, room, "alice");
+      const bob = await member(second, room, "bob");
+      expect(namesIn(await alice.nextUsers())).toEqual(["bob"]);
+      await runInitiateChain(alice, bob, "bob");
+      await runInitiateChain(bob, alice, "alice");
+    } finally {
+      for (const client of clients.splice(0)) client.socket.terminate();
+      for (const child of children.splice(0)) child.kill("SIGKILL");
+      await cluster.stop();
     }
   });
 
