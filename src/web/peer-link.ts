@@ -16,6 +16,8 @@ import type { IncomingInitiate, Signaling } from "./signaling.js";
 /** Host candidates come at once; without STUN/TURN nothing takes longer. */
 const GATHERING_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 30_000;
+/** Messages held before the transfer code listens; more means a misbehaving peer. */
+const MAX_EARLY_MESSAGES = 1024;
 
 export interface PeerLink {
   pc: RTCPeerConnection;
@@ -42,7 +44,8 @@ export class Inbox {
       const data = event.data;
       if (typeof data !== "string" && !(data instanceof ArrayBuffer)) return;
       if (this.handler) this.handler(data);
-      else this.early.push(data);
+      else if (this.early.length < MAX_EARLY_MESSAGES) this.early.push(data);
+      else channel.close();
     });
   }
 
@@ -188,7 +191,10 @@ function connected(
     const fail = () => {
       clearTimeout(timer);
       reject(
-        new PageError("peer-unreachable", "Could not open a direct connection to the other side."),
+        new PageError(
+          "peer-unreachable",
+          "Could not open a direct connection to the other side. Are both devices on the same network, or can they reach each other?",
+        ),
       );
     };
     pc.addEventListener("connectionstatechange", () => {

@@ -10,6 +10,7 @@
 import { lookupRoom } from "./coordinator.js";
 import { h, replaceChildren } from "./dom.js";
 import type { CreatedRoom } from "./home-view.js";
+import { iceServersFor } from "./ice-policy.js";
 import { randomUsername } from "./names.js";
 import { describeError, PageError } from "./page-error.js";
 import { passwordForm } from "./password-form.js";
@@ -104,7 +105,7 @@ export function roomView(code: string, created: CreatedRoom | undefined): RoomVi
   };
 
   const joined = async (connection: Signaling, username: string) => {
-    session = new RoomSession(connection, { iceServers: [] });
+    session = new RoomSession(connection, { iceServers: iceServersFor(location.hostname) });
     status.textContent = `You are ${username}. Files sent to you appear below.`;
     element.dataset.state = "joined";
     replaceChildren(body, session.element);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatBytes, formatDuration, formatRate } from "../../../src/web/format.js";
+import { iceServersFor, isLocalNetworkHost } from "../../../src/web/ice-policy.js";
 import { ProgressMeter } from "../../../src/web/progress-meter.js";
 import { safeFileName } from "../../../src/web/safe-name.js";
 
@@ -60,5 +61,31 @@ describe("ProgressMeter", () => {
       meter.update(10_000 + (second - 1) * 1_000);
     }
     expect(meter.update(15_000)).toMatchObject({ rate: 1_000, secondsLeft: 85 });
+  });
+});
+
+describe("isLocalNetworkHost", () => {
+  it.each([
+    ["localhost", true],
+    ["127.0.0.1", true],
+    ["[::1]", true],
+    ["192.168.1.20", true],
+    ["10.0.0.2", true],
+    ["172.16.5.4", true],
+    ["172.32.0.1", false],
+    ["198.18.0.2", true],
+    ["[fd12:3456::1]", true],
+    ["[fe80::1]", true],
+    ["nas.local", true],
+    ["mybox", true],
+    ["kad.example.org", false],
+    ["203.0.113.9", false],
+  ])("%s -> %s", (host, local) => {
+    expect(isLocalNetworkHost(host)).toBe(local);
+  });
+
+  it("uses the original client's STUN server only on public origins", () => {
+    expect(iceServersFor("192.168.1.20")).toEqual([]);
+    expect(iceServersFor("kad.example.org")).toEqual([{ urls: ["stun:stun.l.google.com:19302"] }]);
   });
 });
