@@ -3,7 +3,6 @@ import { InstanceRegistry } from "../../signaling-server/src/redis/instance-regi
 import {
   connectRedisClient,
   createRedisClient,
-  parseClusterSeeds,
   parseRedisUrl,
   type RedisClient,
 } from "../../signaling-server/src/redis/redis-connection.js";
@@ -65,32 +64,5 @@ describe("InstanceRegistry", () => {
     await registry.deregister("leaving");
     expect(await registry.list()).toEqual([]);
     expect(await registry.claimDead()).toEqual([]);
-  });
-});
-
-describe("Redis options", () => {
-  it.each([
-    ["redis://127.0.0.1:6379", "standalone"],
-    ["rediss://user:secret@redis.example:6380/2", "standalone"],
-  ])("accepts --redis %s", (text, kind) => {
-    expect(parseRedisUrl(text).kind).toBe(kind);
-  });
-
-  it.each(["127.0.0.1:6379", "http://x", "not a url"])("refuses --redis %s", (text) => {
-    expect(() => parseRedisUrl(text)).toThrow(/Redis URL|redis:\/\//);
-  });
-
-  it("parses --redis-cluster seed lists", () => {
-    expect(parseClusterSeeds("10.0.0.1:7000, [::1]:7001,")).toEqual({
-      kind: "cluster",
-      seeds: [
-        { host: "10.0.0.1", port: 7000 },
-        { host: "::1", port: 7001 },
-      ],
-    });
-  });
-
-  it.each(["", "host", "host:0", "host:70000", ":7000"])("refuses --redis-cluster %j", (text) => {
-    expect(() => parseClusterSeeds(text)).toThrow();
   });
 });

@@ -5,7 +5,12 @@
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { KadError } from "../../../src/util/errors.js";
-import { parseClusterSeeds, parseRedisUrl, type RedisTarget } from "../redis/redis-connection.js";
+import {
+  parseClusterSeeds,
+  parseRedisUrl,
+  type RedisTarget,
+  withPassword,
+} from "../redis/redis-connection.js";
 import {
   LIMIT_NAMES,
   type LimitOverrides,
@@ -55,7 +60,8 @@ GET /healthz and GET /metrics (Prometheus). Logs are JSON lines on stderr.
 
 Environment: KAD_SERVE_HOST, KAD_SERVE_PORT, KAD_PUBLIC_URL,
 KAD_ALLOW_ORIGINS (comma-separated), KAD_LOG_LEVEL, KAD_TRUST_PROXY=1,
-KAD_LIMITS (name=value,...), KAD_REDIS_URL, KAD_REDIS_CLUSTER. Flags win.
+KAD_LIMITS (name=value,...), KAD_REDIS_URL, KAD_REDIS_CLUSTER,
+KAD_REDIS_PASSWORD (kept out of argv and ps). Flags win.
 
 ${wrapWords(`Limits for --limit name=value (defaults in the README): ${LIMIT_NAMES.join(", ")}.`)}
 
@@ -175,6 +181,10 @@ function redisFromEnv(env: NodeJS.ProcessEnv): RedisTarget | undefined {
   return url ?? cluster;
 }
 
+function withRedisPassword(target: RedisTarget | undefined, env: NodeJS.ProcessEnv) {
+  return target && withPassword(target, env.KAD_REDIS_PASSWORD);
+}
+
 interface RawServeOptions {
   host?: string;
   port?: number;
@@ -242,7 +252,7 @@ export function resolveServeConfig(
       ...fromEnv("KAD_LIMITS", env.KAD_LIMITS, parseLimitList),
       ...raw.limit,
     },
-    redis: raw.redis ?? raw.redisCluster ?? redisFromEnv(env),
+    redis: withRedisPassword(raw.redis ?? raw.redisCluster ?? redisFromEnv(env), env),
   };
   requirePublicUrlForScaleOut(config);
   return config;

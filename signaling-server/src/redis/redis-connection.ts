@@ -13,9 +13,13 @@ export interface RedisNodeAddress {
   port: number;
 }
 
-export type RedisTarget =
+export type RedisTarget = (
   | { kind: "standalone"; url: string }
-  | { kind: "cluster"; seeds: RedisNodeAddress[] };
+  | { kind: "cluster"; seeds: RedisNodeAddress[] }
+) & {
+  /** From KAD_REDIS_PASSWORD, so it never shows in `ps`; a password in the URL wins. */
+  password?: string;
+};
 
 /** A command that gets no answer in this time fails instead of hanging a request. */
 export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
@@ -61,6 +65,11 @@ export function parseClusterSeeds(text: string): RedisTarget {
   return { kind: "cluster", seeds };
 }
 
+/** Adds a password given apart from the address (KAD_REDIS_PASSWORD). */
+export function withPassword(target: RedisTarget, password: string | undefined): RedisTarget {
+  return password ? { ...target, password } : target;
+}
+
 function badRedisOption(message: string): KadError {
   return new KadError("USAGE", message, {
     hint: "e.g. --redis redis://127.0.0.1:6379 or --redis-cluster 10.0.0.1:7000,10.0.0.2:7000",
@@ -84,6 +93,7 @@ export async function createRedisClient(
 ): Promise<RedisClient> {
   const { Cluster, Redis } = await import("ioredis");
   const common = {
+    ...(target.password === undefined ? {} : { password: target.password }),
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
@@ -94,6 +104,7 @@ export async function createRedisClient(
     target.kind === "standalone"
       ? new Redis(target.url, {
           ...common,
+          ...urlPassword(target.url),
           // While disconnected, commands fail at once instead of queueing.
           enableOfflineQueue: false,
           enableAutoPipelining,
@@ -122,17 +133,33 @@ export async function connectRedisClient(client: RedisClient, target: RedisTarge
       REDIS_STARTUP_TIMEOUT_MS,
     );
   });
+  // connect() rejects with a generic "Connection is closed"; the cause comes as an event.
+  let lastError: Error | undefined;
+  const remember = (error: Error) => {
+    lastError = error;
+  };
+  client.on("error", remember);
   try {
     await Promise.race([client.connect().then(() => client.ping()), timeout]);
   } catch (error) {
     client.disconnect();
-    throw new KadError("SERVER_UNREACHABLE", `cannot reach Redis at ${describeTarget(target)}`, {
-      hint: "check that Redis is running and the address is right",
+    const reason = (lastError ?? (error instanceof Error ? error : new Error(String(error))))
+      .message;
+    const where = describeTarget(target);
+    throw new KadError("SERVER_UNREACHABLE", `cannot reach Redis at ${where}: ${reason}`, {
+      hint: "check that Redis runs at that address, and KAD_REDIS_PASSWORD if it needs one",
       cause: error,
     });
   } finally {
     clearTimeout(timer);
+    client.off("error", remember);
   }
+}
+
+/** ioredis lets options override the URL; a password written in the URL must win. */
+function urlPassword(text: string): { password?: string } {
+  const password = new URL(text).password;
+  return password ? { password: decodeURIComponent(password) } : {};
 }
 
 /** The target without credentials, for logs and error messages. */
