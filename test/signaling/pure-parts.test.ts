@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseLimitOverride } from "../../signaling-server/src/cli/limit-overrides.js";
 import { resolveServeConfig } from "../../signaling-server/src/cli/serve-options.js";
 import { toWebSocketUri } from "../../signaling-server/src/instance-picker.js";
+import { normalizeIp } from "../../signaling-server/src/limits/guards.js";
 import { TokenBucket, WindowCounter } from "../../signaling-server/src/limits/rate-limiter.js";
 import {
   hashPassword,
@@ -221,5 +222,22 @@ describe("limit overrides", () => {
     ["noSuchLimit=5", /unknown limit "noSuchLimit"; known: maxFrameBytes, /],
   ])("refuses %s", (text, message) => {
     expect(() => parseLimitOverride(text)).toThrow(message);
+  });
+});
+
+describe("normalizeIp", () => {
+  it.each([
+    ["127.0.0.1", "127.0.0.1"],
+    ["::ffff:127.0.0.2", "127.0.0.2"],
+    ["::1", "0:0:0:0::/64"],
+    ["2001:db8::1", "2001:db8:0:0::/64"],
+    ["2001:DB8:0:0:ffff::2", "2001:db8:0:0::/64"],
+    ["2001:0db8:0000:0001:0000:0000:0000:0001", "2001:db8:0:1::/64"],
+    ["fe80::1:2:3:4", "fe80:0:0:0::/64"],
+    ["not:an:address::x", "not:an:address::x"],
+    ["1::2::3", "1::2::3"],
+    [undefined, "unknown"],
+  ])("%s -> %s", (address, key) => {
+    expect(normalizeIp(address)).toBe(key);
   });
 });

@@ -35,10 +35,31 @@ export class Guards {
   }
 }
 
-/** "::ffff:1.2.3.4" and "1.2.3.4" are one client. */
-function normalizeIp(address: string | undefined): string {
+/**
+ * The key a client's limits are counted under. "::ffff:1.2.3.4" and
+ * "1.2.3.4" are one client; an IPv6 client is its /64, since one host
+ * usually holds a whole /64 and could otherwise hop between addresses.
+ */
+export function normalizeIp(address: string | undefined): string {
   if (!address) return "unknown";
-  return address.startsWith("::ffff:") ? address.slice(7) : address;
+  const lower = address.toLowerCase();
+  if (lower.startsWith("::ffff:") && lower.includes(".")) return lower.slice(7);
+  if (!lower.includes(":")) return lower;
+  const hextets = expandIpv6(lower);
+  return hextets ? `${hextets.slice(0, 4).join(":")}::/64` : lower;
+}
+
+/** "2001:db8::1" -> ["2001", "db8", "0", "0", "0", "0", "0", "1"], or undefined if malformed. */
+function expandIpv6(address: string): string[] | undefined {
+  const [head = "", tail, extra] = address.split("::");
+  if (extra !== undefined) return undefined;
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const missing = 8 - left.length - right.length;
+  if (tail === undefined ? missing !== 0 : missing < 1) return undefined;
+  const hextets = [...left, ...Array<string>(Math.max(0, missing)).fill("0"), ...right];
+  if (!hextets.every((part) => /^[0-9a-f]{1,4}$/.test(part))) return undefined;
+  return hextets.map((part) => part.replace(/^0+(?=.)/, ""));
 }
 
 const FORWARDED_IP = /^[0-9A-Fa-f:.]{2,45}$/;
