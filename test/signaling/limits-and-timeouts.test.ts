@@ -148,17 +148,23 @@ describe("pending replies", () => {
   });
 });
 
+/** Alice and Bob in a room on a fake-clock server; Alice's initiate a1 has reached Bob. */
+async function initiateUnderFakeClock() {
+  const clock = new FakeClock();
+  const harness = await useServer({ clock });
+  const [alice, bob] = (await harness.roomWith(uniqueRoom(), "alice", "bob")) as [
+    SignalingClient,
+    SignalingClient,
+  ];
+  const bobId = await peerIdOf(alice, "bob");
+  alice.send({ type: "initiate", payload: { id: bobId, offerSDP: OFFER }, id: "a1" });
+  const step2 = await bob.next((f) => f.type === "initiate");
+  return { clock, harness, alice, bob, step2 };
+}
+
 describe("timers", () => {
   it("expires each initiate step after 20 s and drops the late reply", async () => {
-    const clock = new FakeClock();
-    const harness = await useServer({ clock });
-    const [alice, bob] = (await harness.roomWith(uniqueRoom(), "alice", "bob")) as [
-      SignalingClient,
-      SignalingClient,
-    ];
-    const bobId = await peerIdOf(alice, "bob");
-    alice.send({ type: "initiate", payload: { id: bobId, offerSDP: OFFER }, id: "a1" });
-    const step2 = await bob.next((f) => f.type === "initiate");
+    const { clock, harness, alice, bob, step2 } = await initiateUnderFakeClock();
     clock.advance(19_999);
     expect((await alice.request("users", {})).payload).toHaveLength(1);
     expect(alice.frames).toEqual([]);
@@ -175,15 +181,7 @@ describe("timers", () => {
   });
 
   it("expires a later step on its own 20 s timer", async () => {
-    const clock = new FakeClock();
-    const harness = await useServer({ clock });
-    const [alice, bob] = (await harness.roomWith(uniqueRoom(), "alice", "bob")) as [
-      SignalingClient,
-      SignalingClient,
-    ];
-    const bobId = await peerIdOf(alice, "bob");
-    alice.send({ type: "initiate", payload: { id: bobId, offerSDP: OFFER }, id: "a1" });
-    const step2 = await bob.next((f) => f.type === "initiate");
+    const { clock, alice, bob, step2 } = await initiateUnderFakeClock();
     clock.advance(15_000);
     bob.send({ replyId: step2.id, payload: ANSWER, id: "b1" });
     await alice.next((f) => f.replyId === "a1");

@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { HandshakeRefused, SignalingClient } from "./signaling-client.js";
 
 const KAD = new URL("../../bin/kad", import.meta.url).pathname;
+/** Loopback, any free port, the listening event on stdout, no logs. */
+const QUIET_LOOPBACK = ["--host", "127.0.0.1", "--port", "0", "--json", "--log-level", "silent"];
 const STANDALONE = new URL("../../bin/kad-signaling-server", import.meta.url).pathname;
 
 const children: ChildProcess[] = [];
@@ -105,13 +107,7 @@ describe("kad serve", () => {
   it("applies --limit overrides", async () => {
     const serve = await startServe(KAD, [
       "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--json",
-      "--log-level",
-      "silent",
+      ...QUIET_LOOPBACK,
       "--limit",
       "maxConnectionsPerIp=1",
     ]);
@@ -163,15 +159,7 @@ describe("kad-signaling-server", () => {
     const help = spawnSync(process.execPath, [STANDALONE, "--help"], { encoding: "utf8" });
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("--allow-origin");
-    const serve = await startServe(STANDALONE, [
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--json",
-      "--log-level",
-      "silent",
-    ]);
+    const serve = await startServe(STANDALONE, QUIET_LOOPBACK);
     expect((await fetch(`${serve.event.url}/healthz`)).status).toBe(200);
     serve.child.kill("SIGTERM");
     expect(await serve.exited).toBe(0);
