@@ -70,7 +70,11 @@ export class RtcPeer implements HandshakePeer {
   }
 
   async acceptOffer(offer: SessionDescription): Promise<SessionDescription> {
-    this.setRemote(offer);
+    // Answer as the DTLS server: the responder's ICE connects first (it has the
+    // offerer's candidates earlier), and a ClientHello it sent then would reach
+    // an offerer not yet listening and wait out a 1 s retransmission. Reading
+    // "actpass" as "active" only changes which role this side picks.
+    this.setRemote({ ...offer, sdp: offer.sdp.replace(/a=setup:actpass/g, "a=setup:active") });
     return this.localDescription.promise;
   }
 
