@@ -276,9 +276,10 @@ export function parseMembers(entries: Record<string, string>): RoomMember[] {
   const members: { seq: number; member: RoomMember }[] = [];
   for (const [peerId, entry] of Object.entries(entries)) {
     const colon = entry.indexOf(":");
-    if (colon <= 0) continue;
+    const seq = Number(entry.slice(0, colon));
+    if (colon <= 0 || !Number.isSafeInteger(seq)) continue;
     members.push({
-      seq: Number(entry.slice(0, colon)),
+      seq,
       member: { peerId, username: entry.slice(colon + 1) },
     });
   }
