@@ -207,6 +207,8 @@ export class RedisScaleOut {
   }
 }
 
+/** ioredis's words for "the connection is down" mean little to an operator. */
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const text = error instanceof Error ? error.message : String(error);
+  return /Stream isn't writeable|Connection is closed/.test(text) ? "not connected to Redis" : text;
 }
