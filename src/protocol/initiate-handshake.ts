@@ -116,7 +116,7 @@ function expectReplyId(reply: IncomingReply, what: string): string {
 
 function asKadError(error: unknown, what: string): unknown {
   if (error instanceof RpcTimeoutError) {
-    return new KadError("PEER_UNREACHABLE", `the peer did not answer the ${what} in time`, {
+    return new KadError("PEER_UNREACHABLE", `the peer did not ${what} in time`, {
       hint: "The other side may have closed, or its network blocks WebRTC.",
       cause: error,
     });
@@ -152,7 +152,7 @@ export async function runInitiator(options: InitiatorOptions): Promise<void> {
     machine.to("awaiting-candidates");
     const remote = await options.rpc
       .reply(replyId, candidates, stepTimeout)
-      .catch((error) => Promise.reject(asKadError(error, "candidates")));
+      .catch((error) => Promise.reject(asKadError(error, "send its candidates")));
     options.peer.addRemoteCandidates(
       parseOrThrow(candidateListSchema, remote.payload, "candidate list"),
     );
@@ -179,7 +179,7 @@ async function requestAnswer(
       return reply;
     } catch (error) {
       const last = index === attempts.length - 1;
-      if (!(error instanceof RpcTimeoutError) || last) throw asKadError(error, "offer");
+      if (!(error instanceof RpcTimeoutError) || last) throw asKadError(error, "answer the offer");
     }
   }
   throw new KadError("INTERNAL", "no initiate attempts configured");
@@ -209,7 +209,7 @@ export async function runResponder(options: ResponderOptions): Promise<void> {
     machine.to("awaiting-candidates");
     const remote = await options.rpc
       .reply(options.requestId, answer, stepTimeout)
-      .catch((error) => Promise.reject(asKadError(error, "answer")));
+      .catch((error) => Promise.reject(asKadError(error, "send its candidates")));
     options.peer.addRemoteCandidates(
       parseOrThrow(candidateListSchema, remote.payload, "candidate list"),
     );
