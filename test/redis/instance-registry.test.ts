@@ -56,6 +56,32 @@ describe("InstanceRegistry", () => {
     const claims = await Promise.all([registry.claimDead(), registry.claimDead()]);
     expect(claims.flat()).toEqual(["dying"]);
     expect((await registry.list()).map((r) => r.id)).toEqual(["alive"]);
+    expect(await registry.claimDead()).toEqual([]);
+    await registry.finishReaping("dying");
+    expect(await redis.zrange("{kad:instances}:load", "0", "-1")).toEqual(["alive"]);
+    expect(await registry.claimDead()).toEqual([]);
+  });
+
+  it("hands a dead instance to another claimant when the first one never finished", async () => {
+    const registry = new InstanceRegistry(redis, TTL_MS, 200);
+    await registry.heartbeat({ id: "dying", url: "ws://dying", connections: 0 });
+    await sleep(TTL_MS + 100);
+    expect(await registry.claimDead()).toEqual(["dying"]);
+    expect(await registry.claimDead()).toEqual([]);
+    await sleep(300);
+    expect(await registry.claimDead()).toEqual(["dying"]);
+  });
+
+  it("keeps an instance that came back while it was being cleaned up after", async () => {
+    const registry = new InstanceRegistry(redis, TTL_MS);
+    await registry.heartbeat({ id: "flaky", url: "ws://flaky", connections: 0 });
+    await sleep(TTL_MS + 100);
+    expect(await registry.claimDead()).toEqual(["flaky"]);
+    expect(await registry.heartbeat({ id: "flaky", url: "ws://flaky", connections: 0 })).toBe(
+      false,
+    );
+    await registry.finishReaping("flaky");
+    expect((await registry.pickLeastLoaded())?.id).toBe("flaky");
   });
 
   it("removes an instance at once when it deregisters", async () => {

@@ -11,7 +11,7 @@
  * on one Redis Cluster slot.
  */
 import type { RedisClient } from "./redis-connection.js";
-import { instanceKey, LOAD_KEY } from "./redis-keys.js";
+import { instanceKey, LOAD_KEY, reaperLockKey } from "./redis-keys.js";
 import { defineScript, runScript } from "./redis-script.js";
 
 /** How often an instance refreshes its record. */
@@ -55,27 +55,43 @@ return false
 `);
 
 /**
- * Removes instances whose record expired and returns their ids. ZREM makes
- * the claim atomic: exactly one caller gets each dead id to clean up after.
- * KEYS: load  ARGV: key prefix
+ * Returns instances whose record expired and that nobody is cleaning up
+ * after: the SET NX lock makes each claim exclusive. The entry stays in the
+ * load set until `finishReaping`, so if the claimant dies midway, the lock
+ * expires and another instance claims the rest of the work.
+ * KEYS: load  ARGV: record key prefix, lock key prefix, lock ttl ms
  */
 const CLAIM_DEAD = defineScript(`
 local dead = {}
 for _, id in ipairs(redis.call("ZRANGE", KEYS[1], 0, -1)) do
-  if redis.call("EXISTS", ARGV[1] .. id) == 0 then
-    redis.call("ZREM", KEYS[1], id)
+  if redis.call("EXISTS", ARGV[1] .. id) == 0
+    and redis.call("SET", ARGV[2] .. id, "1", "NX", "PX", ARGV[3]) then
     table.insert(dead, id)
   end
 end
 return dead
 `);
 
+/**
+ * Drops a reaped instance from the pool, unless it came back meanwhile.
+ * KEYS: load, instance, lock  ARGV: id
+ */
+const FINISH_REAPING = defineScript(`
+if redis.call("EXISTS", KEYS[2]) == 0 then redis.call("ZREM", KEYS[1], ARGV[1]) end
+redis.call("DEL", KEYS[3])
+return 1
+`);
+
 const KEY_PREFIX = instanceKey("");
+const LOCK_PREFIX = reaperLockKey("");
+/** Longest a claimant may take to clean up after a dead instance before another takes over. */
+export const REAPER_LOCK_MS = 60_000;
 
 export class InstanceRegistry {
   constructor(
     private readonly redis: RedisClient,
     private readonly ttlMs = INSTANCE_TTL_MS,
+    private readonly reaperLockMs = REAPER_LOCK_MS,
   ) {}
 
   /**
@@ -104,10 +120,19 @@ export class InstanceRegistry {
     return typeof json === "string" ? parseRecord(json) : undefined;
   }
 
-  /** Ids of instances that stopped heart-beating; each is returned to one caller only. */
+  /**
+   * Ids of instances that stopped heart-beating, each returned to one caller,
+   * who cleans up and then calls `finishReaping`.
+   */
   async claimDead(): Promise<string[]> {
-    const ids = await runScript(this.redis, CLAIM_DEAD, [LOAD_KEY], [KEY_PREFIX]);
+    const args = [KEY_PREFIX, LOCK_PREFIX, this.reaperLockMs];
+    const ids = await runScript(this.redis, CLAIM_DEAD, [LOAD_KEY], args);
     return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
+  }
+
+  async finishReaping(id: string): Promise<void> {
+    const keys = [LOAD_KEY, instanceKey(id), reaperLockKey(id)];
+    await runScript(this.redis, FINISH_REAPING, keys, [id]);
   }
 
   async list(): Promise<InstanceRecord[]> {

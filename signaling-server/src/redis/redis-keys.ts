@@ -17,6 +17,8 @@ export const instanceMembersKey = (instanceId: string) => `kad:instance:{${insta
 export const LOAD_KEY = "{kad:instances}:load";
 /** STRING JSON {id, url, connections}; expires unless the instance keeps heart-beating. */
 export const instanceKey = (id: string) => `{kad:instances}:${id}`;
+/** STRING lock held by the instance cleaning up after dead instance ID. */
+export const reaperLockKey = (id: string) => `{kad:instances}:reaping:${id}`;
 /**
  * Pub/sub channel on which an instance receives messages for its peers. On a
  * Cluster it is a sharded channel (SPUBLISH/SSUBSCRIBE): the hash tag picks

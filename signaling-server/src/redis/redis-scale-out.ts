@@ -179,7 +179,10 @@ export class RedisScaleOut {
       for (const room of await this.store.retryUnfinishedRemovals()) {
         await announceMembers(this.store, this.bus, room);
       }
-      for (const deadId of await this.registry.claimDead()) await this.reaper.reap(deadId);
+      for (const deadId of await this.registry.claimDead()) {
+        await this.reaper.reap(deadId);
+        await this.registry.finishReaping(deadId);
+      }
       const live = await this.registry.list();
       this.picker.updateLive(live);
       this.liveInstances = live.length;
