@@ -153,6 +153,7 @@ export async function runInitiator(options: InitiatorOptions): Promise<void> {
     const remote = await options.rpc
       .reply(replyId, candidates, stepTimeout)
       .catch((error) => Promise.reject(asKadError(error, "send its candidates")));
+    throwIfRefused(remote.payload);
     options.peer.addRemoteCandidates(
       parseOrThrow(candidateListSchema, remote.payload, "candidate list"),
     );
@@ -161,6 +162,15 @@ export async function runInitiator(options: InitiatorOptions): Promise<void> {
     if (machine.state !== "failed") machine.to("failed");
     throw error;
   }
+}
+
+/** kad's server answers a step it cannot relay with `{"err": ...}` (an extension). */
+function throwIfRefused(payload: unknown): void {
+  const refused = errorReplySchema.safeParse(payload);
+  if (!refused.success) return;
+  const err = refused.data.err;
+  if (err === "busy" || err === "timeout") throw new RpcTimeoutError(`initiate (${err})`);
+  throw new KadError("PEER_UNREACHABLE", `the other side is no longer in the room (${err})`);
 }
 
 async function requestAnswer(
@@ -172,10 +182,7 @@ async function requestAnswer(
   for (const [index, timeout] of attempts.entries()) {
     try {
       const reply = await options.rpc.request("initiate", payload, timeout);
-      const refused = errorReplySchema.safeParse(reply.payload);
-      if (refused.success) {
-        throw new KadError("PEER_UNREACHABLE", "the receiver is no longer in the room");
-      }
+      throwIfRefused(reply.payload);
       return reply;
     } catch (error) {
       const last = index === attempts.length - 1;
@@ -210,6 +217,7 @@ export async function runResponder(options: ResponderOptions): Promise<void> {
     const remote = await options.rpc
       .reply(options.requestId, answer, stepTimeout)
       .catch((error) => Promise.reject(asKadError(error, "send its candidates")));
+    throwIfRefused(remote.payload);
     options.peer.addRemoteCandidates(
       parseOrThrow(candidateListSchema, remote.payload, "candidate list"),
     );

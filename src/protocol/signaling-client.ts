@@ -193,6 +193,14 @@ function joinError(err: string): KadError {
       return new KadError("CREDENTIALS", "wrong password for this code", {
         hint: "Ask the sender for the password and pass it with --password (or KAD_PASSWORD).",
       });
+    case "RATE_LIMITED":
+      return new KadError("SERVER_UNREACHABLE", "the server refused: too many attempts", {
+        hint: "Wait a few minutes, then check the code and try again.",
+      });
+    case "ROOM_FULL":
+      return new KadError("ROOM_EXISTS", "that room is full", {
+        hint: "Ask the sender for a new code.",
+      });
     case "USERNAME_CONFLICT":
       return new KadError("ROOM_EXISTS", "someone in that room already uses our name; try again");
     default:

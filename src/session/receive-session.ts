@@ -108,7 +108,11 @@ async function receiveAll(
     initiates.push(initiate);
   });
   await scope.race(
-    signaling.join({ username: newId(), roomname: code, password: config.password ?? "" }),
+    signaling.join({
+      username: `kad-receiver-${newId().slice(0, 8)}`,
+      roomname: code,
+      password: config.password ?? "",
+    }),
   );
   await scope.race(signaling.refreshMembers());
   signaling.closed.then(() =>

@@ -156,7 +156,7 @@ async function openRoom(scope: SessionScope, config: SendConfig, emit: EventSink
     baseUrl = embedded.baseUrl;
     freshCode = () => generateEmbeddedCode(embedded.hostOctet, embedded.port);
   }
-  const username = `kad-${newId().slice(0, 8)}`;
+  const username = `kad-sender-${newId().slice(0, 8)}`;
   const password = config.password || undefined;
   const { code, webSocketUri } = await createRoomWithCode(
     scope,

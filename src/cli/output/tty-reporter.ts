@@ -81,7 +81,7 @@ export class TtyReporter implements Reporter {
     this.multi ??= new MultiBar(
       {
         stream: this.out,
-        format: " {name} |{bar}| {percent} {done}/{size} {speed} {eta}",
+        format: " {name} |{bar}| {percent} {done}/{size} {speed} {timeLeft}",
         hideCursor: true,
         barsize: 24,
         fps: 8,
@@ -129,7 +129,7 @@ export class TtyReporter implements Reporter {
       done: String(done),
       size: `${count} files`,
       speed: "",
-      eta: "",
+      timeLeft: "",
     };
   }
 
@@ -142,7 +142,7 @@ export class TtyReporter implements Reporter {
       done: formatBytes(bytes),
       size: total === null ? "?" : formatBytes(total),
       speed: speed > 0 ? `${formatBytes(speed)}/s` : "",
-      eta: remaining !== undefined ? `ETA ${remaining}s` : "",
+      timeLeft: remaining !== undefined ? `ETA ${remaining}s` : "",
     };
   }
 }
