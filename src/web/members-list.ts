@@ -8,6 +8,7 @@ export class MembersList {
   readonly element: HTMLElement;
   private readonly list: HTMLUListElement;
   private members: Member[] = [];
+  private rows = new Map<string, HTMLLIElement>();
 
   constructor(private readonly onSend: SendFiles) {
     this.list = h("ul", { class: "members", "aria-live": "polite" });
@@ -38,15 +39,33 @@ export class MembersList {
     return this.members.length === 1 ? this.members[0] : undefined;
   }
 
+  /**
+   * Rows are kept per member id, so an update (someone else joining) never
+   * replaces the row under a keyboard user's focus or a drag in progress.
+   */
   private render(): void {
     if (this.members.length === 0) {
+      this.rows.clear();
       replaceChildren(
         this.list,
         h("li", { class: "empty" }, "Nobody else is here yet. Share the link and wait a moment."),
       );
       return;
     }
-    replaceChildren(this.list, ...this.members.map((member) => this.row(member)));
+    const rows = new Map<string, HTMLLIElement>();
+    for (const member of this.members) {
+      rows.set(member.id, this.rows.get(member.id) ?? this.row(member));
+    }
+    for (const [id, row] of this.rows) if (!rows.has(id)) row.remove();
+    this.list.querySelector(":scope > .empty")?.remove();
+    // Move only rows that are out of place: moving a focused row would blur it.
+    let index = 0;
+    for (const row of rows.values()) {
+      const current = this.list.children[index] ?? null;
+      if (current !== row) this.list.insertBefore(row, current);
+      index += 1;
+    }
+    this.rows = rows;
   }
 
   private row(member: Member): HTMLLIElement {

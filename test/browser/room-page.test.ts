@@ -113,11 +113,12 @@ it("works from the keyboard alone, and takes files dropped onto a person", async
   const guest = await openPage(browser.context, `${env.secureOrigin}/#/keyboard-room`);
   await waitJoined(guest);
   await waitForMember(owner);
+  // The owner's tab is behind the guest's; a person would switch back to it.
+  await owner.bringToFront();
   await tabTo(owner, "Send files…");
-  const [chooser] = await Promise.all([
-    owner.waitForEvent("filechooser"),
-    owner.keyboard.press("Enter"),
-  ]);
+  const chooserOpened = owner.waitForEvent("filechooser");
+  await owner.keyboard.press("Enter");
+  const chooser = await chooserOpened;
   await chooser.setFiles(chosen);
 
   // A drop of a file made in the page (the bytes 0..250 repeated).
