@@ -5,7 +5,7 @@
  * killed anyway if the test process exits first.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,6 +53,41 @@ export interface RedisServerOptions {
   extraArgs?: string[];
   /** Also keep `port + 10000` free (the Redis Cluster bus port). */
   needsBusPort?: boolean;
+  /** Serve TLS only (`rediss://`), with these files. */
+  tls?: TlsFiles;
+}
+
+export interface TlsFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/** A throw-away CA and a server certificate for 127.0.0.1, written into `dir`. */
+export async function createTestCertificates(dir: string): Promise<TlsFiles> {
+  const files = {
+    caFile: join(dir, "ca.pem"),
+    certFile: join(dir, "server.pem"),
+    keyFile: join(dir, "server.key"),
+  };
+  const caKey = join(dir, "ca.key");
+  const request = join(dir, "server.csr");
+  const extensions = join(dir, "server.ext");
+  await writeFile(extensions, "subjectAltName=IP:127.0.0.1\n");
+  const openssl = (...args: string[]) => execFileAsync("openssl", args);
+  await openssl(
+    ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey],
+    ...["-out", files.caFile, "-days", "1", "-subj", "/CN=kad test CA"],
+  );
+  await openssl(
+    ...["req", "-newkey", "rsa:2048", "-nodes", "-keyout", files.keyFile],
+    ...["-out", request, "-subj", "/CN=127.0.0.1"],
+  );
+  await openssl(
+    ...["x509", "-req", "-in", request, "-CA", files.caFile, "-CAkey", caKey],
+    ...["-CAcreateserial", "-out", files.certFile, "-days", "1", "-extfile", extensions],
+  );
+  return files;
 }
 
 /** Starts a standalone `redis-server` on a free loopback port. */
@@ -60,7 +95,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const dir = await mkdtemp(join(tmpdir(), "kad-redis-"));
   for (let attempt = 1; ; attempt++) {
     const port = await pickFreePort(options.needsBusPort ?? false);
-    const server = new ManagedRedisServer(port, dir, options.extraArgs ?? []);
+    const server = new ManagedRedisServer(port, dir, options.extraArgs ?? [], options.tls);
     try {
       await server.start();
       return server;
@@ -82,23 +117,25 @@ export interface RedisCluster {
 }
 
 /** Starts `masterCount` cluster-enabled servers and joins them into one cluster without replicas. */
-export async function startRedisCluster(masterCount = 3): Promise<RedisCluster> {
+export async function startRedisCluster(masterCount = 3, tls?: TlsFiles): Promise<RedisCluster> {
   const clusterArgs = ["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"];
+  if (tls) clusterArgs.push("--tls-cluster", "yes");
+  const cliArgs = tls ? ["--tls", "--cacert", tls.caFile] : [];
   const masters: RedisServer[] = [];
   const stop = async () => {
     await Promise.all(masters.map((master) => master.dispose()));
   };
   try {
     for (let i = 0; i < masterCount; i++) {
-      masters.push(await startRedisServer({ extraArgs: clusterArgs, needsBusPort: true }));
+      masters.push(await startRedisServer({ extraArgs: clusterArgs, needsBusPort: true, tls }));
     }
     const seeds = masters.map((master) => `${HOST}:${master.port}`);
     await execFileAsync(
       "redis-cli",
-      ["--cluster", "create", ...seeds, "--cluster-replicas", "0", "--cluster-yes"],
+      [...cliArgs, "--cluster", "create", ...seeds, "--cluster-replicas", "0", "--cluster-yes"],
       { timeout: CLUSTER_READY_TIMEOUT_MS },
     );
-    await Promise.all(masters.map((master) => waitForClusterOk(master.port)));
+    await Promise.all(masters.map((master) => waitForClusterOk(master.port, cliArgs)));
     return { masters, seeds, stop };
   } catch (error) {
     await stop();
@@ -116,8 +153,9 @@ class ManagedRedisServer implements RedisServer {
     readonly port: number,
     private readonly dir: string,
     private readonly extraArgs: string[],
+    private readonly tls: TlsFiles | undefined,
   ) {
-    this.url = `redis://${HOST}:${port}`;
+    this.url = `${tls ? "rediss" : "redis"}://${HOST}:${port}`;
   }
 
   get isRunning(): boolean {
@@ -126,9 +164,15 @@ class ManagedRedisServer implements RedisServer {
 
   async start(): Promise<void> {
     if (this.child) return;
+    const portArgs = this.tls
+      ? [
+          ...["--port", "0", "--tls-port", String(this.port), "--tls-auth-clients", "no"],
+          ...["--tls-cert-file", this.tls.certFile, "--tls-key-file", this.tls.keyFile],
+          ...["--tls-ca-cert-file", this.tls.caFile],
+        ]
+      : ["--port", String(this.port)];
     const args = [
-      "--port",
-      String(this.port),
+      ...portArgs,
       "--bind",
       HOST,
       "--save",
@@ -252,10 +296,11 @@ function bindAndRelease(port: number): Promise<number> {
   });
 }
 
-async function waitForClusterOk(port: number): Promise<void> {
+async function waitForClusterOk(port: number, cliArgs: string[]): Promise<void> {
   const deadline = Date.now() + CLUSTER_READY_TIMEOUT_MS;
   for (;;) {
     const { stdout } = await execFileAsync("redis-cli", [
+      ...cliArgs,
       "-h",
       HOST,
       "-p",

@@ -29,12 +29,24 @@ describe("Redis options", () => {
         { host: "10.0.0.1", port: 7000 },
         { host: "::1", port: 7001 },
       ],
+      tls: false,
+    });
+    expect(parseClusterSeeds("rediss://a.example:7000,rediss://b.example:7000")).toEqual({
+      kind: "cluster",
+      seeds: [
+        { host: "a.example", port: 7000 },
+        { host: "b.example", port: 7000 },
+      ],
+      tls: true,
     });
   });
 
-  it.each(["", "host", "host:0", "host:70000", ":7000"])("refuses --redis-cluster %j", (text) => {
-    expect(() => parseClusterSeeds(text)).toThrow();
-  });
+  it.each(["", "host", "host:0", "host:70000", ":7000", "rediss://a:7000,b:7000"])(
+    "refuses --redis-cluster %j",
+    (text) => {
+      expect(() => parseClusterSeeds(text)).toThrow();
+    },
+  );
 
   it("reads KAD_REDIS_URL, KAD_REDIS_CLUSTER and KAD_REDIS_PASSWORD; flags win", () => {
     const env = {
@@ -45,6 +57,7 @@ describe("Redis options", () => {
     expect(resolveServeConfig({}, env, undefined).redis).toEqual({
       kind: "cluster",
       seeds: [{ host: "10.0.0.1", port: 7000 }],
+      tls: false,
       password: "s3cret",
     });
     const flag = parseRedisUrl("redis://10.0.0.2:6379");

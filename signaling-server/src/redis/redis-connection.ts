@@ -15,7 +15,7 @@ export interface RedisNodeAddress {
 
 export type RedisTarget = (
   | { kind: "standalone"; url: string }
-  | { kind: "cluster"; seeds: RedisNodeAddress[] }
+  | { kind: "cluster"; seeds: RedisNodeAddress[]; tls: boolean }
 ) & {
   /** From KAD_REDIS_PASSWORD, so it never shows in `ps`; a password in the URL wins. */
   password?: string;
@@ -45,7 +45,10 @@ export function parseRedisUrl(text: string): RedisTarget {
   return { kind: "standalone", url: text };
 }
 
-/** Parses `--redis-cluster`: comma-separated `host:port` seed nodes. */
+/**
+ * Parses `--redis-cluster`: comma-separated `host:port` seed nodes, each
+ * optionally `redis://host:port`, or `rediss://host:port` for TLS (all or none).
+ */
 export function parseClusterSeeds(text: string): RedisTarget {
   const parts = text
     .split(",")
@@ -54,15 +57,17 @@ export function parseClusterSeeds(text: string): RedisTarget {
   if (parts.length === 0 || parts.length > MAX_SEEDS) {
     throw badRedisOption(`expected 1 to ${MAX_SEEDS} comma-separated host:port seed nodes`);
   }
+  const schemes = new Set(parts.map((part) => /^(rediss?):\/\//.exec(part)?.[1] ?? "redis"));
+  if (schemes.size > 1) throw badRedisOption("use rediss:// for all seed nodes or for none");
   const seeds = parts.map((part) => {
-    const match = /^(.+):(\d{1,5})$/.exec(part);
+    const match = /^(.+):(\d{1,5})$/.exec(part.replace(/^rediss?:\/\//, ""));
     const port = Number(match?.[2]);
     if (!match?.[1] || port < 1 || port > 65_535) {
       throw badRedisOption(`"${part}" is not a host:port seed node`);
     }
     return { host: match[1].replace(/^\[(.*)\]$/, "$1"), port };
   });
-  return { kind: "cluster", seeds };
+  return { kind: "cluster", seeds, tls: schemes.has("rediss") };
 }
 
 /** Adds a password given apart from the address (KAD_REDIS_PASSWORD). */
@@ -112,7 +117,8 @@ export async function createRedisClient(
           lazyConnect: true,
         })
       : new Cluster(target.seeds, {
-          redisOptions: common,
+          // TLS verifies each node against the trusted CAs (NODE_EXTRA_CA_CERTS adds one).
+          redisOptions: target.tls ? { ...common, tls: {} } : common,
           enableAutoPipelining,
           shardedSubscribers: shardedSubscriber,
           clusterRetryStrategy: reconnectDelay,
