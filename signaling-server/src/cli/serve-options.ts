@@ -156,7 +156,7 @@ export function addServeOptions(command: Command): Command {
     )
     .option(
       "--redis-cluster <host:port,...>",
-      "like --redis, on a Redis Cluster reached through these seed nodes",
+      "like --redis, on a Redis Cluster reached through these seed nodes (rediss://host:port for TLS)",
       asOptionParser(parseClusterSeeds),
     )
     .addHelpText("after", SERVE_HELP);
