@@ -4,6 +4,7 @@
  * until a kad sender says the session is over (or an original browser sender
  * leaves the room).
  */
+import type { Writable } from "node:stream";
 import { embeddedAddressOf, normalizeCode, parseShareLink } from "../code/share-code.js";
 import { lookupRoom } from "../protocol/coordinator-client.js";
 import { runResponder } from "../protocol/initiate-handshake.js";
@@ -20,7 +21,7 @@ import { nodeFetch, openSignaling } from "./connections.js";
 import { findEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
-import { SessionScope } from "./scope.js";
+import { type SessionScope, withScope } from "./scope.js";
 
 export interface ReceiveConfig {
   code: string;
@@ -32,7 +33,7 @@ export interface ReceiveConfig {
   iceServers: string[];
   bind: string | undefined;
   timeoutMs: number;
-  stdout: NodeJS.WritableStream;
+  stdout: Writable;
   env: NodeJS.ProcessEnv;
 }
 
@@ -60,15 +61,10 @@ export async function runReceive(
   emit: EventSink,
   signal: AbortSignal,
 ): Promise<SessionSummary> {
-  const scope = new SessionScope(signal);
-  scope.defer(shutdownNative);
-  try {
-    return await receiveAll(scope, config, emit);
-  } catch (error) {
-    throw scope.error ?? error;
-  } finally {
-    await scope.close();
-  }
+  return withScope(signal, (scope) => {
+    scope.defer(shutdownNative);
+    return receiveAll(scope, config, emit);
+  });
 }
 
 async function locateRoom(
@@ -205,13 +201,14 @@ function senderGone(session: Session): Promise<null> {
 
 async function receiveOne(session: Session, initiate: IncomingInitiate): Promise<ReceivedFile> {
   const { scope, config, emit } = session;
+  const stall = scope.stallGuard(config.timeoutMs, "receiving");
   const peer = await RtcPeer.create("kad-receive", session.ice);
   scope.defer(() => peer.close());
   let active = true;
   const receiver = new FileReceiver({
     output: config.output,
     overwrite: config.overwrite,
-    stdout: config.stdout as never,
+    stdout: config.stdout,
     sendBack: (text) => own?.sendText(text),
     onFile: (file) => {
       emit({
@@ -222,13 +219,15 @@ async function receiveOne(session: Session, initiate: IncomingInitiate): Promise
         count: null,
       });
     },
-    onProgress: (file, bytes) =>
+    onProgress: (file, bytes) => {
+      stall.touch();
       emit({
         event: "progress",
         name: file.relativePath,
         bytes,
         total: file.size < 0 ? null : file.size,
-      }),
+      });
+    },
     onEnd: () => session.markEnded(),
   });
   scope.defer(() => receiver.abort(new KadError("INTERRUPTED", "interrupted")));
@@ -277,6 +276,7 @@ async function receiveOne(session: Session, initiate: IncomingInitiate): Promise
     remote.onMessage((message) => receiver.handle(message));
     const file = await scope.race(receiver.done);
     active = false;
+    stall.stop();
     emit({
       event: "file-done",
       name: file.relativePath,
@@ -288,6 +288,7 @@ async function receiveOne(session: Session, initiate: IncomingInitiate): Promise
     return file;
   } catch (error) {
     active = false;
+    stall.stop();
     session.cancelConnecting = undefined;
     peer.close();
     throw error;

@@ -4,6 +4,8 @@
  */
 import { KadError } from "../util/errors.js";
 
+const STALL_CHECK_MS = 1_000;
+
 export class SessionScope {
   private readonly failure: Promise<never>;
   private rejectFailure!: (error: Error) => void;
@@ -67,6 +69,30 @@ export class SessionScope {
     }
   }
 
+  /**
+   * Fails the session with TIMEOUT when `touch` is not called for `ms`, e.g.
+   * a transfer whose bytes stopped moving while the connection looks alive.
+   */
+  stallGuard(ms: number, what: string): { touch(): void; stop(): void } {
+    if (!Number.isFinite(ms)) return { touch() {}, stop() {} };
+    let last = Date.now();
+    const timer = setInterval(
+      () => {
+        if (Date.now() - last <= ms) return;
+        clearInterval(timer);
+        this.fail(
+          new KadError("TIMEOUT", `${what} stalled for ${Math.round(ms / 1000)} s`, {
+            hint: "The connection stopped moving data; raise --timeout or try again.",
+          }),
+        );
+      },
+      Math.min(ms, STALL_CHECK_MS),
+    );
+    timer.unref?.();
+    this.defer(() => clearInterval(timer));
+    return { touch: () => (last = Date.now()), stop: () => clearInterval(timer) };
+  }
+
   defer(cleanup: () => unknown): void {
     this.cleanups.push(cleanup);
   }
@@ -83,5 +109,20 @@ export class SessionScope {
       }
     })();
     return this.closing;
+  }
+}
+
+/** Runs `body` in a fresh scope: the first failure wins, and cleanups always run. */
+export async function withScope<T>(
+  signal: AbortSignal,
+  body: (scope: SessionScope) => Promise<T>,
+): Promise<T> {
+  const scope = new SessionScope(signal);
+  try {
+    return await body(scope);
+  } catch (error) {
+    throw scope.error ?? error;
+  } finally {
+    await scope.close();
   }
 }

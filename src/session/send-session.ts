@@ -22,7 +22,7 @@ import { nodeFetch, openSignaling } from "./connections.js";
 import { startEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
-import { SessionScope } from "./scope.js";
+import { type SessionScope, withScope } from "./scope.js";
 
 /** How long the sender waits for a kad receiver's hello before treating it as a browser. */
 export const HELLO_WAIT_MS = 2_000;
@@ -71,15 +71,10 @@ export async function runSend(
   emit: EventSink,
   signal: AbortSignal,
 ): Promise<SessionSummary> {
-  const scope = new SessionScope(signal);
-  scope.defer(shutdownNative);
-  try {
-    return await sendAll(scope, config, emit);
-  } catch (error) {
-    throw scope.error ?? error;
-  } finally {
-    await scope.close();
-  }
+  return withScope(signal, (scope) => {
+    scope.defer(shutdownNative);
+    return sendAll(scope, config, emit);
+  });
 }
 
 async function sendAll(
@@ -115,6 +110,7 @@ async function sendAll(
   const count = config.sources.length;
   for (const [index, source] of config.sources.entries()) {
     link?.peer.close();
+    const stall = scope.stallGuard(config.timeoutMs, `sending ${source.relativePath}`);
     link = await connect(scope, room.signaling, receiver.id, ice);
     kadReceiver = await link.back.waitForHello(kadReceiver === false ? 0 : HELLO_WAIT_MS);
     const size = source.kind === "file" ? source.size : null;
@@ -131,10 +127,13 @@ async function sendAll(
         channel: link.channel,
         back: link.back,
         stdin: config.stdin,
-        onProgress: (done) =>
-          emit({ event: "progress", name: source.relativePath, bytes: done, total: size }),
+        onProgress: (done) => {
+          stall.touch();
+          emit({ event: "progress", name: source.relativePath, bytes: done, total: size });
+        },
       }),
     );
+    stall.stop();
     link.active = false;
     bytes += sent.bytes;
     emit({ event: "file-done", name: source.relativePath, size: sent.bytes, sha256: sent.sha256 });

@@ -232,8 +232,9 @@ export class FileReceiver {
           : "PROTOCOL";
       this.send({ kad: "error", code, message: failure.message });
     }
-    this.rejectDone(failure);
+    // Settle only once the temporary file is gone, so "failed" means "nothing left".
     if (this.sink instanceof FileSink) await this.sink.discard();
+    this.rejectDone(failure);
   }
 
   private send(message: ReceiverExtension): void {

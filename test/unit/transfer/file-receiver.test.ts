@@ -88,7 +88,6 @@ describe("FileReceiver", () => {
     r.handle(bytes("data"));
     r.handle(JSON.stringify({ kad: "eof", ...eof }));
     await expect(r.done).rejects.toThrow(message);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(back).toEqual([expect.objectContaining({ kad: "error", code })]);
     expect(await readdir(dir)).toEqual([]);
   });
@@ -113,7 +112,6 @@ describe("FileReceiver", () => {
     const { r } = receiver(dir);
     for (const message of messages) r.handle(message);
     await expect(r.done).rejects.toThrow(error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -151,8 +149,9 @@ describe("FileReceiver", () => {
     const { r } = receiver(dir);
     r.handle(JSON.stringify({ name: "big", size: 100, type: "" }));
     r.handle(bytes("partial"));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect((await readdir(dir)).some((name) => name.endsWith(".part"))).toBe(true);
+    await expect
+      .poll(async () => (await readdir(dir)).some((name) => name.endsWith(".part")))
+      .toBe(true);
     await r.abort(new Error("peer left"));
     expect(await readdir(dir)).toEqual([]);
   });
