@@ -18,7 +18,8 @@
  * an ephemeral port and N server processes sharing it (BENCH_REDIS=1 does the
  * same with one instance, to see the Redis cost alone). Rooms are created
  * round-robin over the instances, and the two members of each room connect
- * to different instances, so every chain crosses instances through Redis.
+ * to different instances, so every chain crosses instances through Redis
+ * (BENCH_CROSS=0 keeps both members of a room on one instance instead).
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -36,11 +37,12 @@ const CHAINS = Number(process.env.BENCH_CHAINS ?? 25);
 const IDLE = Number(process.env.BENCH_IDLE ?? 10_000);
 const INSTANCES = Math.max(1, Number(process.env.BENCH_INSTANCES ?? 1));
 const USE_REDIS = INSTANCES > 1 || process.env.BENCH_REDIS === "1";
+const CROSS_INSTANCES = process.env.BENCH_CROSS !== "0";
 const DEADLINE_MS = 240_000;
 const OPEN_CONCURRENCY = 200;
 /** Relative to the working directory, which npm sets to the package root. */
 const RESULTS_FILE = USE_REDIS
-  ? `bench/signaling-load.redis-${INSTANCES}.results.json`
+  ? `bench/signaling-load.redis-${INSTANCES}${CROSS_INSTANCES ? "" : "-local"}.results.json`
   : "bench/signaling-load.results.json";
 
 const SDP = `v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n${"a=x-padding:0123456789abcdef0123456789abcdef\r\n".repeat(60)}`;
@@ -159,7 +161,9 @@ async function pair(bases: string[], index: number): Promise<[Client, Client, st
   const roomname = `bench-${randomUUID().slice(0, 18)}`;
   const wsUrl = await createRoom(bases[index % bases.length] as string, roomname);
   const wsUrls = bases.map((base) => base.replace(/^http/, "ws"));
-  const next = wsUrls[(wsUrls.indexOf(wsUrl) + 1) % wsUrls.length] ?? wsUrl;
+  const next = CROSS_INSTANCES
+    ? (wsUrls[(wsUrls.indexOf(wsUrl) + 1) % wsUrls.length] ?? wsUrl)
+    : wsUrl;
   const [a, b] = await Promise.all([Client.open(wsUrl), Client.open(next)]);
   await a.ask({ type: "connect", payload: { username: "a", roomname } });
   await b.ask({ type: "connect", payload: { username: "b", roomname } });
@@ -315,6 +319,7 @@ async function main(): Promise<void> {
     cpus: cpus().length,
     loadAverage1m: Number(loadavg()[0]?.toFixed(2)),
     instances: INSTANCES,
+    crossInstances: INSTANCES > 1 && CROSS_INSTANCES,
     store: redis ? "redis" : "memory",
     rooms: ROOMS,
     chainsPerRoom: CHAINS,
