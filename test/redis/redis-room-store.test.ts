@@ -11,7 +11,10 @@ import {
   type RedisClient,
 } from "../../signaling-server/src/redis/redis-connection.js";
 import { RedisRoomStore } from "../../signaling-server/src/redis/redis-room-store.js";
-import type { RoomRecord } from "../../signaling-server/src/store/room-store.js";
+import {
+  type RoomRecord,
+  StoreUnavailableError,
+} from "../../signaling-server/src/store/room-store.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 
 let server: RedisServer;
@@ -96,6 +99,21 @@ describe("RedisRoomStore across connections", () => {
     const names = (await a.listMembers("survivor")).map((m) => m.username);
     expect(names.sort()).toEqual(["alice", "bob"]);
     expect(await redis.smembers("kad:instance:{a}:members")).toEqual(["survivor/p1"]);
+  });
+
+  it("calls a full Redis unavailable (503), not broken", async () => {
+    const redis = await connect();
+    const store = new RedisRoomStore(redis, "a");
+    await redis.config("SET", "maxmemory-policy", "noeviction");
+    await redis.config("SET", "maxmemory", "1");
+    try {
+      await expect(store.createRoom(room("full"), 60_000)).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
+      expect(await store.getRoom("full")).toBeUndefined();
+    } finally {
+      await redis.config("SET", "maxmemory", "0");
+    }
   });
 
   it("rejects, rather than hangs, while Redis is down", async () => {

@@ -21,10 +21,11 @@ import { defineScript, runScript } from "./redis-script.js";
 /** KEYS: room, members  ARGV: ttl, name, passwordHash, webSocketUri, createdAt */
 const CREATE_ROOM = defineScript(`
 if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
-redis.call("DEL", KEYS[2])
+-- HSET first: when Redis is out of memory, the first write of a script is refused.
 redis.call("HSET", KEYS[1], "name", ARGV[2], "passwordHash", ARGV[3],
   "webSocketUri", ARGV[4], "createdAt", ARGV[5], "seq", 0)
 redis.call("PEXPIRE", KEYS[1], ARGV[1])
+redis.call("DEL", KEYS[2])
 return 1
 `);
 
@@ -247,8 +248,8 @@ export class RedisRoomStore implements RoomStore {
  * Connection trouble (refused, closed, timed out) becomes StoreUnavailableError,
  * which the server answers with 503; other error replies from Redis stay as they are (500).
  */
-/** Error replies that mean "not now" (cluster failover, loading after a restart). */
-const TRANSIENT_REPLY = /^(CLUSTERDOWN|LOADING|TRYAGAIN|MASTERDOWN|BUSY)/;
+/** Error replies that mean "not now": cluster failover, loading after a restart, memory full. */
+const TRANSIENT_REPLY = /^(CLUSTERDOWN|LOADING|TRYAGAIN|MASTERDOWN|BUSY|OOM)/;
 
 export async function storeCall<T>(command: Promise<T>): Promise<T> {
   try {
