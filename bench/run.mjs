@@ -8,7 +8,8 @@
 // Throughput is MB/s (10^6 bytes). kad's figure covers the data phase (the
 // receiver's "file" to "file-done" events); its end-to-end figure includes
 // process start, signaling and the handshake. Peak RSS is VmHWM of each kad
-// process. Env: BENCH_BYTES (default 1 GiB), BENCH_DIR (default the OS temp dir).
+// process. Env: BENCH_BYTES (default 1 GiB), BENCH_DIR (default the OS temp dir),
+// BENCH_ONLY (e.g. "kad" while tuning), BENCH_CLI (another build of the CLI).
 // Results are printed and written to bench/results/latest.json.
 import { fork, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -19,7 +20,8 @@ import { fileURLToPath } from "node:url";
 import { runRawTransfer } from "./raw-pair.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const KAD = join(ROOT, "bin", "kad");
+const KAD = process.env.BENCH_CLI ?? join(ROOT, "bin", "kad");
+const ONLY = (process.env.BENCH_ONLY ?? "kad,raw,tcp").split(",");
 const BYTES = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
 const GOAL_RATIO = 0.9;
 const GOAL_RSS_MB = 150;
@@ -144,12 +146,18 @@ async function main() {
     const source = join(dir, "source.bin");
     process.stderr.write(`writing ${BYTES} random bytes...\n`);
     await writeRandomFile(source, BYTES);
+    const skipped = { mbPerSecond: Number.NaN, seconds: Number.NaN };
     process.stderr.write("kad -> kad...\n");
-    const kad = await benchKad(dir, source);
-    process.stderr.write("raw node-datachannel...\n");
-    const raw = await benchRaw(dir, source);
-    process.stderr.write("plain TCP...\n");
-    const tcp = await benchTcp(dir, source);
+    const kad = ONLY.includes("kad")
+      ? await benchKad(dir, source)
+      : {
+          ...skipped,
+          endToEndMbPerSecond: Number.NaN,
+          senderPeakRssMb: Number.NaN,
+          receiverPeakRssMb: Number.NaN,
+        };
+    const raw = ONLY.includes("raw") ? await benchRaw(dir, source) : skipped;
+    const tcp = ONLY.includes("tcp") ? await benchTcp(dir, source) : skipped;
     const ratio = kad.mbPerSecond / raw.mbPerSecond;
     const peak = Math.max(kad.senderPeakRssMb, kad.receiverPeakRssMb);
     const results = {
@@ -173,6 +181,7 @@ async function main() {
         "",
       ].join("\n"),
     );
+    if (ONLY.length < 3 || process.env.BENCH_CLI) return;
     await mkdir(join(ROOT, "bench", "results"), { recursive: true });
     await writeFile(
       join(ROOT, "bench", "results", "latest.json"),

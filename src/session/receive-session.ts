@@ -11,7 +11,7 @@ import { runResponder } from "../protocol/initiate-handshake.js";
 import { newId } from "../protocol/mop-rpc.js";
 import { encodeShareMessage, KAD_SHARE_VERSION } from "../protocol/share-messages.js";
 import type { IncomingInitiate, SignalingClient } from "../protocol/signaling-client.js";
-import type { RoomInfo } from "../protocol/signaling-messages.js";
+import type { Member, RoomInfo } from "../protocol/signaling-messages.js";
 import { FileReceiver, type ReceivedFile } from "../transfer/file-receiver.js";
 import { KadError } from "../util/errors.js";
 import { shutdownNative } from "../webrtc/native.js";
@@ -148,8 +148,14 @@ async function receiveFiles(
 ): Promise<void> {
   const { scope, config } = session;
   let fromKad = true;
+  const nobodyLeft = membersGone(session, () => true).then(() => {
+    throw new KadError("PEER_LEFT", "nobody is sending under that code any more", {
+      hint: "Ask the sender to run kad send again.",
+    });
+  });
+  nobodyLeft.catch(() => {});
   let pending: IncomingInitiate | null = await scope.within(
-    initiates.next(),
+    Promise.race([initiates.next(), nobodyLeft]),
     config.timeoutMs,
     "waiting for the sender",
   );
@@ -169,10 +175,17 @@ async function receiveFiles(
       if (!(error instanceof Superseded)) throw error;
     }
     const next = Promise.race([session.ended, initiates.next()]);
+    const gone = membersGone(session, (member) => member.id === session.senderId);
+    const leftEarly = gone.then(senderLeftEarly);
+    leftEarly.catch(() => {});
     pending = fromKad
-      ? await scope.within(next, config.timeoutMs, "waiting for the sender's next file")
-      : await scope.race(Promise.race([next, senderGone(session)]));
-    if (config.output === "-" && pending) {
+      ? await scope.within(
+          Promise.race([next, leftEarly]),
+          config.timeoutMs,
+          "waiting for the sender's next file",
+        )
+      : await scope.race(Promise.race([next, gone.then(() => null)]));
+    if (config.output === "-" && pending && session.files > 0) {
       throw new KadError(
         "PROTOCOL",
         "the sender sent more than one file, but -o - takes a single one",
@@ -187,15 +200,22 @@ function acceptSender(session: Session, senderId: string): void {
   session.emit({ event: "peer", name: sender?.name ?? senderId });
 }
 
-/** Resolves (with null) when an original browser sender leaves after its files. */
-function senderGone(session: Session): Promise<null> {
+/** Resolves once no member of the room matches `who` (an original browser leaves when done). */
+function membersGone(session: Session, who: (member: Member) => boolean): Promise<void> {
   return new Promise((resolve) => {
-    const check = () => {
-      if (!session.signaling.members.some((member) => member.id === session.senderId))
-        resolve(null);
+    const check = (members: Member[]) => {
+      if (members.some(who)) return;
+      stop();
+      resolve();
     };
-    session.signaling.onMembers(check);
-    check();
+    const stop = session.signaling.onMembers(check);
+    check(session.signaling.members);
+  });
+}
+
+function senderLeftEarly(): never {
+  throw new KadError("PEER_LEFT", "the sender left without saying the transfer was complete", {
+    hint: "Files received so far are complete and verified; ask the sender to send the rest.",
   });
 }
 

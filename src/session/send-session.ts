@@ -32,6 +32,8 @@ export const FIRST_INITIATE_DELAY_MS = 300;
 export const CONNECT_TIMEOUT_MS = 20_000;
 /** Fresh codes tried when the server says a generated one is taken. */
 export const CODE_ATTEMPTS = 5;
+/** After the connection is lost, how long the last file's completion may still arrive. */
+export const CONNECTION_LOST_GRACE_MS = 1_000;
 /** After the receiver left the room, how long its last file may still take to complete. */
 export const RECEIVER_LEFT_GRACE_MS = 2_000;
 /** How long the sender lets a kad receiver close after the session-end message. */
@@ -228,7 +230,11 @@ async function connect(
   const channel = peer.createShareChannel();
   const link = { active: true, peer, channel };
   peer.lost.promise.catch((error) => {
-    if (link.active) scope.fail(error);
+    // A browser that closes the channel and then the connection may have the
+    // second event arrive first; the channel's close (completion) gets a moment.
+    setTimeout(() => {
+      if (link.active) scope.fail(error);
+    }, CONNECTION_LOST_GRACE_MS).unref();
   });
   await scope.race(runInitiator({ rpc: signaling.rpc, peer, targetId: target }));
   const [, remote] = await scope.within(

@@ -265,6 +265,22 @@ describe("failures a user can meet", () => {
     expect((await readdir(join(dir, "out"))).filter((name) => !name.endsWith(".part"))).toEqual([]);
   });
 
+  it("the sender killed mid-transfer: the receiver exits 3 and removes its temporary file", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "out"));
+    const { sender, code } = await startSend(server.url, ["-"], { cwd: dir });
+    sender.child.stdin?.write(Buffer.alloc(2 * 1024 * 1024, 7));
+    const receiver = kad(["receive", "--json", "--server", server.url, "-o", "out", code], {
+      cwd: dir,
+    });
+    await receiver.waitFor((e) => e.event === "progress");
+    sender.child.kill("SIGKILL");
+    const received = await receiver.exited;
+    expect(received.code).toBe(3);
+    expect(receiver.events.at(-1)).toMatchObject({ event: "error", code: "PEER_LEFT" });
+    expect(await readdir(join(dir, "out"))).toEqual([]);
+  });
+
   it("Ctrl-C while waiting exits 130 and leaves nothing behind", async () => {
     const dir = await useTempDir();
     await writeFile(join(dir, "x.txt"), "x");

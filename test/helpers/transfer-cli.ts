@@ -45,6 +45,8 @@ export function spawnNode(script: string, args: string[], options: SpawnOptions 
     env,
     stdio: ["pipe", "pipe", "pipe"],
   });
+  // Tests kill processes whose stdin they still write to.
+  child.stdin?.on("error", () => {});
   const events: JsonEvent[] = [];
   const waiters: Array<{
     predicate: (event: JsonEvent) => boolean;
