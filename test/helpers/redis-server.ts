@@ -5,7 +5,7 @@
  * killed anyway if the test process exits first.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,33 +61,6 @@ export interface TlsFiles {
   caFile: string;
   certFile: string;
   keyFile: string;
-}
-
-/** A throw-away CA and a server certificate for 127.0.0.1, written into `dir`. */
-export async function createTestCertificates(dir: string): Promise<TlsFiles> {
-  const files = {
-    caFile: join(dir, "ca.pem"),
-    certFile: join(dir, "server.pem"),
-    keyFile: join(dir, "server.key"),
-  };
-  const caKey = join(dir, "ca.key");
-  const request = join(dir, "server.csr");
-  const extensions = join(dir, "server.ext");
-  await writeFile(extensions, "subjectAltName=IP:127.0.0.1\n");
-  const openssl = (...args: string[]) => execFileAsync("openssl", args);
-  await openssl(
-    ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey],
-    ...["-out", files.caFile, "-days", "1", "-subj", "/CN=kad test CA"],
-  );
-  await openssl(
-    ...["req", "-newkey", "rsa:2048", "-nodes", "-keyout", files.keyFile],
-    ...["-out", request, "-subj", "/CN=127.0.0.1"],
-  );
-  await openssl(
-    ...["x509", "-req", "-in", request, "-CA", files.caFile, "-CAkey", caKey],
-    ...["-CAcreateserial", "-out", files.certFile, "-days", "1", "-extfile", extensions],
-  );
-  return files;
 }
 
 /** Starts a standalone `redis-server` on a free loopback port. */

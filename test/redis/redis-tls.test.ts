@@ -9,15 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTestCertificates,
-  startRedisCluster,
-  startRedisServer,
-  type TlsFiles,
-} from "../helpers/redis-server.js";
+import { startRedisCluster, startRedisServer, type TlsFiles } from "../helpers/redis-server.js";
 import { uniqueRoom } from "../signaling/harness.js";
 import { SignalingClient } from "../signaling/signaling-client.js";
 import { namesIn, runInitiateChain } from "./scale-out-harness.js";
+import { createTestCertificates } from "./test-certificates.js";
 
 const KAD = new URL("../../bin/kad", import.meta.url).pathname;
 

@@ -1,12 +1,9 @@
 /** POST /rooms hands out the live instance with the fewest connections. */
 import type { InstancePicker } from "../instance-picker.js";
-import type { InstanceRecord, InstanceRegistry } from "./instance-registry.js";
-import { storeCall } from "./redis-room-store.js";
+import type { InstanceRegistry } from "./instance-registry.js";
+import { storeCall } from "./redis-errors.js";
 
 export class LeastLoadedPicker implements InstancePicker {
-  /** URLs of the live instances as of the last heartbeat; empty until then. */
-  private liveUrls = new Set<string>();
-
   constructor(
     private readonly registry: InstanceRegistry,
     /** This instance's own URI once it listens; used while the pool is empty. */
@@ -22,14 +19,13 @@ export class LeastLoadedPicker implements InstancePicker {
     throw new Error("no signaling instance is registered yet");
   }
 
-  /** A room whose instance died is handed out with a live one. */
+  /**
+   * A room whose instance died is handed out with a live one. Asks Redis each
+   * time: lookups are rare next to relays, and must not trail a death.
+   */
   async uriForExistingRoom(stored: string): Promise<string> {
-    if (this.liveUrls.size === 0 || this.liveUrls.has(stored)) return stored;
+    const live = await storeCall(this.registry.list());
+    if (live.length === 0 || live.some((record) => record.url === stored)) return stored;
     return this.pickWebSocketUri();
-  }
-
-  /** Called on every heartbeat with the current pool. */
-  updateLive(records: InstanceRecord[]): void {
-    this.liveUrls = new Set(records.map((record) => record.url));
   }
 }

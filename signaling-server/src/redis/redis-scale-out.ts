@@ -183,9 +183,7 @@ export class RedisScaleOut {
         await this.reaper.reap(deadId);
         await this.registry.finishReaping(deadId);
       }
-      const live = await this.registry.list();
-      this.picker.updateLive(live);
-      this.liveInstances = live.length;
+      this.liveInstances = (await this.registry.list()).length;
       if (!this.redisHealthy) this.logger.info("Redis is reachable again");
       this.redisHealthy = true;
     } catch (error) {
