@@ -14,7 +14,7 @@ import { instanceChannel, peerKey } from "./redis-keys.js";
 export const PEER_LOCATION_TTL_MS = 60 * 60_000;
 /** Locations of connected peers are rewritten this often, well inside their TTL. */
 export const PEER_LOCATION_REFRESH_MS = 15 * 60_000;
-/** Peers rewritten per pipeline, to bound the memory of one batch. */
+/** Peer locations rewritten at once, to bound the commands in flight. */
 const REFRESH_BATCH = 500;
 /** Remote peer locations remembered; the oldest are forgotten first. */
 const MAX_CACHED_LOCATIONS = 50_000;
@@ -51,11 +51,6 @@ export class RedisSignalingBus implements SignalingBus {
    */
   get usesShardedPubSub(): boolean {
     return this.sharded;
-  }
-
-  /** Peers attached on this instance, a measure of its load. */
-  get localPeerCount(): number {
-    return this.local.size;
   }
 
   async start(): Promise<void> {
