@@ -1,5 +1,6 @@
 /** `kad send [options] <path...>`: parse, then hand over to the send session. */
 import { Command } from "commander";
+import { isValidCode, normalizeCode } from "../../code/share-code.js";
 import {
   addTransferOptions,
   passwordOf,
@@ -37,7 +38,7 @@ export function sendCommand(): Command {
   )
     .addHelpText("after", EXAMPLES)
     .action(async (paths: string[], flags: SendFlags) => {
-      if (flags.code !== undefined && !/^[a-zA-Z0-9-]{5,64}$/.test(flags.code.trim())) {
+      if (flags.code !== undefined && !isValidCode(normalizeCode(flags.code))) {
         throw usage(`invalid code: ${flags.code}`, "A code has 5-64 letters, digits or dashes.");
       }
       // Loaded only now, so `kad --help` stays instant.
