@@ -27,6 +27,8 @@ const LOW_WATER_BYTES = 1024 * 1024;
 const HELLO_WAIT_MS = 1_500;
 /** Verifying and storing the last bytes can take a while on a slow disk. */
 const ACK_PATIENCE_MS = 120_000;
+/** How long an original receiver may take to close the channel after the last byte. */
+const CLOSE_PATIENCE_MS = 60_000;
 
 export type ProgressListener = (bytes: number) => void;
 
@@ -56,7 +58,7 @@ export async function sendFile(
   const hash = kad ? createSha256() : undefined;
   await Promise.race([streamBytes(channel, file, hash, options.onProgress), lost, closedEarly]);
   if (!hash) {
-    await Promise.race([channelClosed(channel), lost]);
+    await Promise.race([channelClosed(channel), lost, patience(CLOSE_PATIENCE_MS)]);
     options.onProgress(file.size);
     return { verified: false };
   }
@@ -105,4 +107,13 @@ async function readBlock(file: File, offset: number): Promise<Uint8Array<ArrayBu
   } catch {
     throw new PageError("storage", `Cannot read ${file.name} any more; was it moved or changed?`);
   }
+}
+
+function patience(ms: number): Promise<never> {
+  return new Promise((_, reject) => {
+    setTimeout(
+      () => reject(new PageError("timeout", "The receiver did not confirm the end of the file.")),
+      ms,
+    );
+  });
 }

@@ -102,6 +102,8 @@ it("works from the keyboard alone, and takes files dropped onto a person", async
   await writeRandomFile(chosen, 50_000);
   const browser = await env.launch();
   const owner = await openPage(browser.context, `${env.secureOrigin}/`);
+  // Listening early turns on Playwright's file-chooser interception well before the key press.
+  const chooserOpened = owner.waitForEvent("filechooser", { timeout: 0 });
   await owner.keyboard.press("Tab");
   expect(await owner.evaluate(() => document.activeElement?.id)).toBe("room-code");
   await owner.keyboard.type("keyboard-room");
@@ -116,7 +118,6 @@ it("works from the keyboard alone, and takes files dropped onto a person", async
   // The owner's tab is behind the guest's; a person would switch back to it.
   await owner.bringToFront();
   await tabTo(owner, "Send files…");
-  const chooserOpened = owner.waitForEvent("filechooser");
   await owner.keyboard.press("Enter");
   const chooser = await chooserOpened;
   await chooser.setFiles(chosen);
