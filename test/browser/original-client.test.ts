@@ -77,3 +77,23 @@ it("sends to an original-style receiver with the plain protocol", async () => {
     ]),
   );
 });
+
+it("refuses a hostile sender that sends more than it announced, under a path-like name", async () => {
+  const dir = await useTempDir();
+  const source = join(dir, "payload.bin");
+  await writeRandomFile(source, 10_000);
+  const room = "hostile-sends-1";
+  const files = [{ path: source, name: "../../.bashrc", extraBytes: 5_000 }];
+  const sender = referencePeer({ role: "send", room, files, chunkBytes: 4096 });
+  await sender.waitForEvent((event) => event.event === "ready");
+
+  const browser = await env.launch();
+  const page = await openPage(browser.context, `${env.secureOrigin}/#/${room}`);
+  const row = page.locator(".transfer[data-state=failed]");
+  await row.waitFor({ timeout: 30_000 });
+  expect(await row.locator(".transfer-name").textContent()).toBe(".bashrc");
+  expect(await row.locator(".transfer-status").textContent()).toBe(
+    "The sender sent more bytes than it announced.",
+  );
+  expect(await page.locator("a[download]").count()).toBe(0);
+});
