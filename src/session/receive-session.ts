@@ -7,20 +7,17 @@
 import type { Writable } from "node:stream";
 import { embeddedAddressOf, normalizeCode, parseShareLink } from "../code/share-code.js";
 import { lookupRoom } from "../protocol/coordinator-client.js";
-import { runResponder } from "../protocol/initiate-handshake.js";
 import { newId } from "../protocol/mop-rpc.js";
-import { encodeShareMessage, KAD_SHARE_VERSION } from "../protocol/share-messages.js";
-import type { IncomingInitiate, SignalingClient } from "../protocol/signaling-client.js";
+import type { IncomingInitiate } from "../protocol/signaling-client.js";
 import type { Member, RoomInfo } from "../protocol/signaling-messages.js";
-import { FileReceiver, type ReceivedFile } from "../transfer/file-receiver.js";
 import { KadError } from "../util/errors.js";
 import { shutdownNative } from "../webrtc/native.js";
-import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
 import { AsyncQueue } from "./async-queue.js";
 import { nodeFetch, openSignaling } from "./connections.js";
 import { findEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
+import { type ReceiveContext, receiveOne, Superseded } from "./receive-one.js";
 import { type SessionScope, withScope } from "./scope.js";
 
 export interface ReceiveConfig {
@@ -37,24 +34,10 @@ export interface ReceiveConfig {
   env: NodeJS.ProcessEnv;
 }
 
-interface Session {
-  scope: SessionScope;
-  config: ReceiveConfig;
-  emit: EventSink;
-  signaling: SignalingClient;
-  ice: IceConfig;
+interface Session extends ReceiveContext {
   /** Resolves when a kad sender's session-end message arrives. */
   ended: Promise<null>;
-  markEnded(): void;
-  senderId: string | undefined;
-  /** Set while a file's connection is being set up, before any data. */
-  cancelConnecting: (() => void) | undefined;
-  files: number;
-  bytes: number;
 }
-
-/** A receive that a newer initiate from the same sender replaced before any data. */
-class Superseded extends Error {}
 
 export async function runReceive(
   config: ReceiveConfig,
@@ -96,24 +79,6 @@ async function receiveAll(
   }
   const signaling = await scope.race(openSignaling(room.webSocketUri));
   scope.defer(() => signaling.close());
-  const initiates = new AsyncQueue<IncomingInitiate>();
-  const connecting: { cancel?: () => void } = {};
-  signaling.onInitiate((initiate) => {
-    // A sender retries an initiate we have not answered in time; the newest wins.
-    connecting.cancel?.();
-    initiates.push(initiate);
-  });
-  await scope.race(
-    signaling.join({
-      username: `kad-receiver-${newId().slice(0, 8)}`,
-      roomname: code,
-      password: config.password ?? "",
-    }),
-  );
-  await scope.race(signaling.refreshMembers());
-  signaling.closed.then(() =>
-    scope.fail(new KadError("SERVER_UNREACHABLE", "lost the connection to the signaling server")),
-  );
   let markEnded!: () => void;
   const ended = new Promise<null>((resolve) => {
     markEnded = () => resolve(null);
@@ -127,19 +92,35 @@ async function receiveAll(
     ended,
     markEnded,
     senderId: undefined,
-    get cancelConnecting() {
-      return connecting.cancel;
-    },
-    set cancelConnecting(cancel) {
-      connecting.cancel = cancel;
-    },
+    cancelConnecting: undefined,
     files: 0,
     bytes: 0,
   };
+  const initiates = new AsyncQueue<IncomingInitiate>();
+  signaling.onInitiate((initiate) => {
+    // A sender retries an initiate we have not answered in time; the newest wins.
+    session.cancelConnecting?.();
+    initiates.push(initiate);
+  });
+  await joinRoom(session, code, config.password);
   emit({ event: "status", message: "waiting for the sender" });
   await receiveFiles(session, initiates);
   emit({ event: "done", files: session.files, bytes: session.bytes });
   return { files: session.files, bytes: session.bytes };
+}
+
+async function joinRoom(
+  session: Session,
+  code: string,
+  password: string | undefined,
+): Promise<void> {
+  const { scope, signaling } = session;
+  const username = `kad-receiver-${newId().slice(0, 8)}`;
+  await scope.race(signaling.join({ username, roomname: code, password: password ?? "" }));
+  await scope.race(signaling.refreshMembers());
+  signaling.closed.then(() =>
+    scope.fail(new KadError("SERVER_UNREACHABLE", "lost the connection to the signaling server")),
+  );
 }
 
 async function receiveFiles(
@@ -216,117 +197,5 @@ function membersGone(session: Session, who: (member: Member) => boolean): Promis
 function senderLeftEarly(): never {
   throw new KadError("PEER_LEFT", "the sender left without saying the transfer was complete", {
     hint: "Files received so far are complete and verified; ask the sender to send the rest.",
-  });
-}
-
-async function receiveOne(session: Session, initiate: IncomingInitiate): Promise<ReceivedFile> {
-  const { scope, config, emit } = session;
-  const stall = scope.stallGuard(config.timeoutMs, "receiving");
-  const peer = await RtcPeer.create("kad-receive", session.ice);
-  scope.defer(() => peer.close());
-  let active = true;
-  const receiver = new FileReceiver({
-    output: config.output,
-    overwrite: config.overwrite,
-    stdout: config.stdout,
-    sendBack: (text) => own?.sendText(text),
-    onFile: (file) => {
-      emit({
-        event: "file",
-        name: file.relativePath,
-        size: file.size < 0 ? null : file.size,
-        index: session.files,
-        count: null,
-      });
-    },
-    onProgress: (file, bytes) => {
-      stall.touch();
-      emit({
-        event: "progress",
-        name: file.relativePath,
-        bytes,
-        total: file.size < 0 ? null : file.size,
-      });
-    },
-    onEnd: () => session.markEnded(),
-  });
-  scope.defer(() => receiver.abort(new KadError("INTERRUPTED", "interrupted")));
-  const lost = (error: unknown) => {
-    if (!active) return;
-    void receiver.abort(error as Error);
-    scope.fail(error);
-  };
-  peer.lost.promise.catch(lost);
-  watchSenderLeaving(session, () => active, lost);
-  let own: ReturnType<RtcPeer["createShareChannel"]> | undefined;
-  const answering = {
-    createOffer: () => peer.createOffer(),
-    acceptOffer: async (offer: Parameters<RtcPeer["acceptOffer"]>[0]) => {
-      const answer = await peer.acceptOffer(offer);
-      own = peer.createShareChannel();
-      own.opened.then(
-        () => own?.sendText(encodeShareMessage({ kad: "hello", v: KAD_SHARE_VERSION })),
-        () => {},
-      );
-      return answer;
-    },
-    acceptAnswer: () => {},
-    localCandidates: () => peer.localCandidates(),
-    addRemoteCandidates: (candidates: Parameters<RtcPeer["addRemoteCandidates"]>[0]) =>
-      peer.addRemoteCandidates(candidates),
-  };
-  const superseded = new Promise<never>((_, reject) => {
-    session.cancelConnecting = () => reject(new Superseded());
-  });
-  superseded.catch(() => {});
-  try {
-    await scope.race(
-      Promise.race([
-        runResponder({
-          rpc: session.signaling.rpc,
-          peer: answering,
-          requestId: initiate.requestId,
-          offer: initiate.offer,
-        }),
-        superseded,
-      ]),
-    );
-    const remote = await scope.race(Promise.race([peer.remoteChannel.promise, superseded]));
-    session.cancelConnecting = undefined;
-    remote.onMessage((message) => receiver.handle(message));
-    const file = await scope.race(receiver.done);
-    active = false;
-    stall.stop();
-    emit({
-      event: "file-done",
-      name: file.relativePath,
-      size: file.bytes,
-      sha256: file.sha256,
-      path: file.path,
-    });
-    if (!file.fromKad) remote.close();
-    return file;
-  } catch (error) {
-    active = false;
-    stall.stop();
-    session.cancelConnecting = undefined;
-    peer.close();
-    throw error;
-  }
-}
-
-function watchSenderLeaving(
-  session: Session,
-  isActive: () => boolean,
-  lost: (error: unknown) => void,
-): void {
-  const stop = session.signaling.onMembers((members) => {
-    if (!isActive()) {
-      stop();
-      return;
-    }
-    if (!members.some((member) => member.id === session.senderId)) {
-      lost(new KadError("PEER_LEFT", "the sender left before the file was complete"));
-    }
   });
 }
