@@ -92,18 +92,7 @@ async function sendAll(
     "waiting for a receiver",
   );
   emit({ event: "peer", name: receiver.name });
-  let finished = false;
-  const stopWatching = room.signaling.onMembers((members) => {
-    if (members.some((member) => member.id === receiver.id)) return;
-    stopWatching();
-    // A browser closes the last file's channel and leaves at once; the close
-    // may arrive after the news from the server, so it gets a moment.
-    const timer = setTimeout(() => {
-      if (!finished)
-        scope.fail(new KadError("PEER_LEFT", "the receiver left before the transfer finished"));
-    }, RECEIVER_LEFT_GRACE_MS);
-    scope.defer(() => clearTimeout(timer));
-  });
+  const watch = watchReceiverLeaving(scope, room.signaling, receiver.id);
   await scope.race(new Promise((resolve) => setTimeout(resolve, FIRST_INITIATE_DELAY_MS)));
   const ice = resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded });
   let kadReceiver: boolean | undefined;
@@ -121,30 +110,51 @@ async function sendAll(
       name: source.relativePath,
       size,
       index,
-      count: source.kind === "file" ? count : null,
+      count: size === null ? null : count,
     });
+    const onProgress = (done: number) => {
+      stall.touch();
+      emit({ event: "progress", name: source.relativePath, bytes: done, total: size });
+    };
+    const { channel, back } = link;
     const sent = await scope.race(
-      sendFile({
-        source,
-        channel: link.channel,
-        back: link.back,
-        stdin: config.stdin,
-        onProgress: (done) => {
-          stall.touch();
-          emit({ event: "progress", name: source.relativePath, bytes: done, total: size });
-        },
-      }),
+      sendFile({ source, channel, back, stdin: config.stdin, onProgress }),
     );
     stall.stop();
     link.active = false;
     bytes += sent.bytes;
     emit({ event: "file-done", name: source.relativePath, size: sent.bytes, sha256: sent.sha256 });
   }
-  finished = true;
+  watch.finished();
   if (link && kadReceiver) await endSession(link, count, bytes);
   link?.peer.close();
   emit({ event: "done", files: count, bytes });
   return { files: count, bytes };
+}
+
+/** Fails the session when the receiver leaves the room before the last file is done. */
+function watchReceiverLeaving(
+  scope: SessionScope,
+  signaling: SignalingClient,
+  receiverId: string,
+): { finished(): void } {
+  let finished = false;
+  const stop = signaling.onMembers((members) => {
+    if (members.some((member) => member.id === receiverId)) return;
+    stop();
+    // A browser closes the last file's channel and leaves at once; the close
+    // may arrive after the news from the server, so it gets a moment.
+    const timer = setTimeout(() => {
+      if (finished) return;
+      scope.fail(new KadError("PEER_LEFT", "the receiver left before the transfer finished"));
+    }, RECEIVER_LEFT_GRACE_MS);
+    scope.defer(() => clearTimeout(timer));
+  });
+  return {
+    finished: () => {
+      finished = true;
+    },
+  };
 }
 
 async function openRoom(scope: SessionScope, config: SendConfig, emit: EventSink): Promise<Room> {
