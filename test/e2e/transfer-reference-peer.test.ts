@@ -138,6 +138,34 @@ describe("a hostile sender", () => {
     expect(await readdir(join(dir, "work"))).toEqual(["out"]);
   });
 
+  it("with a garbage offer ends the receiver with a clean error, not a native abort", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "out"));
+    await writeFile(join(dir, "x"), "x");
+    const room = roomName();
+    const sender = referencePeer(
+      {
+        role: "send",
+        server: server.url,
+        room,
+        bind: "127.0.0.1",
+        files: [{ path: join(dir, "x") }],
+        hostileOffer: "v=0\r\nm=nonsense\r\na=fingerprint:none\r\n",
+      },
+      { cwd: dir },
+    );
+    await sender.waitFor((e) => e.event === "ready");
+    const receiver = kad(["receive", "--json", "--server", server.url, "-o", "out", room], {
+      cwd: dir,
+    });
+    const received = await receiver.exited;
+    sender.child.kill();
+    expect(received.signal).toBeNull();
+    expect(received.code).toBe(1);
+    expect(receiver.events.at(-1)).toMatchObject({ event: "error", code: "PROTOCOL" });
+    expect(await readdir(join(dir, "out"))).toEqual([]);
+  });
+
   it("is refused when it sends more than it announced, and nothing is kept", async () => {
     const dir = await useTempDir();
     await mkdir(join(dir, "out"));

@@ -5,7 +5,8 @@
 //   node test/helpers/reference-peer.mjs '<json config>'
 //
 // config: { role: "send" | "receive", server, room, password?, bind?,
-//           send:    files: [{ path, name?, extraBytes? }], chunkBytes (default 128)
+//           send:    files: [{ path, name?, extraBytes? }], chunkBytes (default 128),
+//                    hostileOffer? (an SDP string to send instead of the real offer)
 //           receive: outDir, expectFiles }
 // It prints one JSON object a line on stdout: {"event":"ready"}, {"event":"sent",...},
 // {"event":"received","name","size","sha256","path"}, {"event":"done"} or
@@ -185,6 +186,8 @@ async function sendOneFile(targetId, file) {
   const ownOpen = new Promise((resolve) => own.onOpen(guard(resolve)));
   const ownClosed = new Promise((resolve) => own.onClosed(guard(resolve)));
   const offer = await state.description;
+  // Hostile mode: an offer that is not SDP at all.
+  if (config.hostileOffer) offer.sdp = config.hostileOffer;
   const answered = await request("initiate", { id: targetId, offerSDP: offer });
   pc.setRemoteDescription(answered.payload.sdp, answered.payload.type);
   const candidates = await state.gathered;
