@@ -18,18 +18,21 @@ import {
   type ReceiverExtension,
   UNKNOWN_SIZE,
 } from "../protocol/share-messages.js";
+import { safeRelativeSegments } from "../transfer/safe-path.js";
 import { channelClosed, connectionLost, peerLeft } from "./channel-waits.js";
 import { PageError } from "./page-error.js";
 import type { ChannelMessage, PeerLink } from "./peer-link.js";
 import { openSink, type ReceiveSink } from "./receive-sink.js";
-import { safeFileName } from "./safe-name.js";
 import { createSha256, type StreamingHash } from "./sha256.js";
 
 /** How often a kad sender hears how much is stored (it stops 16 MiB ahead of that). */
 const WRITTEN_REPORT_BYTES = 1024 * 1024;
 
 export interface IncomingFile {
+  /** A safe base name to save under. */
   name: string;
+  /** The safe relative path a kad sender gave (a file in a sent folder), else the name. */
+  path: string;
   /** -1 while a kad stream's length is unknown. */
   size: number;
   type: string;
@@ -113,8 +116,10 @@ class Receiver {
     if (metadata.size === UNKNOWN_SIZE && !metadata.kad?.stream) {
       throw new PageError("protocol", "The sender announced no size.");
     }
+    const segments = safeRelativeSegments(metadata.name, metadata.kad?.path);
     const file = {
-      name: safeFileName(metadata.name),
+      name: segments[segments.length - 1] ?? "file",
+      path: segments.join("/"),
       size: metadata.size,
       type: metadata.type,
       fromKad,

@@ -5,6 +5,7 @@
 import type { Member } from "../protocol/signaling-messages.js";
 import { channelClosed } from "./channel-waits.js";
 import { h } from "./dom.js";
+import { toPageError } from "./kad-errors.js";
 import { MembersList } from "./members-list.js";
 import { describeError, PageError } from "./page-error.js";
 import { answerInitiate, initiateTo, type LinkOptions, type PeerLink } from "./peer-link.js";
@@ -91,7 +92,7 @@ export class RoomSession {
       const file = await receiveFile(link, {
         onMetadata: (incoming, sink) => {
           row.element.dataset.sink = sink;
-          row.start(incoming.name, incoming.size);
+          row.start(incoming.path, incoming.size);
         },
         onProgress: (bytes) => row.progress(bytes),
         onSessionEnd: ({ files }) =>
@@ -155,7 +156,7 @@ export class RoomSession {
       await Promise.race([work(onLink), aborted]);
       if (link) lingerThenClose(link);
     } catch (error) {
-      row.fail(describeError(error));
+      row.fail(describeError(toPageError(error)));
       // Closing the channels ends the transfer code still waiting on them.
       link?.own.close();
       link?.remote.close();

@@ -72,6 +72,26 @@ it("kad send -> browser: several files, one initiate each", async () => {
   await page.locator(".transfer-note", { hasText: "has finished sending (3 files)" }).waitFor();
 });
 
+it("kad send DIR -> browser: files of a folder show their relative paths", async () => {
+  const dir = await useTempDir();
+  const folder = join(dir, "photos");
+  await mkdir(join(folder, "trip"), { recursive: true });
+  const sources = [join(folder, "a.jpg"), join(folder, "trip", "b.jpg")];
+  await Promise.all(sources.map((path) => writeRandomFile(path, 100_000)));
+  const sender = watchKad(env.kad(["send", "--server", env.secureOrigin, "--json", folder]));
+  const { url } = await sender.waitForEvent((event) => event.event === "code");
+
+  const browser = await env.launch();
+  const page = await openPage(browser.context, String(url));
+  await waitForTransfers(page, "receive", 2);
+  expect(await sender.exited).toBe(0);
+  expect((await page.locator(".transfer-name").allTextContents()).sort()).toEqual([
+    "photos/a.jpg",
+    "photos/trip/b.jpg",
+  ]);
+  expect(await saveAll(page)).toEqual(await filesWithHashes(sources));
+});
+
 it("browser -> kad receive: files chosen on the page arrive verified, and kad receive exits 0", async () => {
   const dir = await useTempDir();
   const sources = [join(dir, "from-browser.bin"), join(dir, "second file.txt")];

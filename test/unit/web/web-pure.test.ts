@@ -2,30 +2,6 @@ import { describe, expect, it } from "vitest";
 import { formatBytes, formatDuration, formatRate } from "../../../src/web/format.js";
 import { iceServersFor, isLocalNetworkHost } from "../../../src/web/ice-policy.js";
 import { ProgressMeter } from "../../../src/web/progress-meter.js";
-import { safeFileName } from "../../../src/web/safe-name.js";
-
-describe("safeFileName", () => {
-  it.each([
-    ["report.pdf", "report.pdf"],
-    ["../../etc/passwd", "passwd"],
-    ["C:\\Windows\\system32\\cmd.exe", "cmd.exe"],
-    ["/abs/path/x.txt", "x.txt"],
-    ["dir/", "download"],
-    ["..", "download"],
-    ["", "download"],
-    ["  spaced name.txt  ", "spaced name.txt"],
-    ["bell\u0007.txt", "bell.txt"],
-    ["evil\u202etxt.exe", "eviltxt.exe"],
-    ["zero\u200bwidth.txt", "zerowidth.txt"],
-    ["ünïcødé 文件.txt", "ünïcødé 文件.txt"],
-  ])("%j -> %j", (name, expected) => {
-    expect(safeFileName(name)).toBe(expected);
-  });
-
-  it("bounds the length", () => {
-    expect(safeFileName("a".repeat(1000)).length).toBe(200);
-  });
-});
 
 describe("format", () => {
   it.each([
