@@ -84,6 +84,9 @@ async function serverRole(): Promise<void> {
       (globalThis as { gc?: () => void }).gc?.();
       const { rss, heapUsed } = process.memoryUsage();
       send({ cmd: "memory", rss, heapUsed, open: server.metrics.value("kad_connections_open") });
+    } else if (message.cmd === "cpu") {
+      const { user, system } = process.cpuUsage();
+      send({ cmd: "cpu", micros: user + system });
     } else if (message.cmd === "stop") {
       server
         .close()
@@ -247,6 +250,29 @@ function ask(server: ChildProcess, cmd: string): Promise<Record<string, number>>
   });
 }
 
+/**
+ * CPU time used so far by every server process and by Redis. Unlike
+ * initiates/s, it barely depends on what else the machine is running, so it
+ * tells what one instance costs even on a busy two-core box.
+ */
+async function cpuMicros(servers: ChildProcess[], redisUrl: string | undefined) {
+  const all = await Promise.all(servers.map((server) => ask(server, "cpu")));
+  let redis = 0;
+  if (redisUrl) {
+    const { Redis } = await import("ioredis");
+    const client = new Redis(redisUrl);
+    const info = await client.info("cpu");
+    client.disconnect();
+    const seconds = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+    redis = (seconds("used_cpu_user") + seconds("used_cpu_sys")) * 1e6;
+  }
+  return { servers: all.reduce((sum, entry) => sum + (entry.micros ?? 0), 0), redis };
+}
+
+function perInitiateMs(micros: number, initiates: number): number {
+  return Number((micros / 1000 / initiates).toFixed(3));
+}
+
 /** Memory figures summed over every server process. */
 async function memoryOf(servers: ChildProcess[]): Promise<Record<string, number>> {
   const all = await Promise.all(servers.map((server) => ask(server, "memory")));
@@ -305,9 +331,18 @@ async function main(): Promise<void> {
   process.stderr.write(
     `bench: servers at ${bases.join(", ")} (${where}); ${ROOMS} rooms x ${CHAINS} chains, then ${IDLE} idle connections\n`,
   );
+  const cpuBefore = await cpuMicros(servers, redis?.url);
   const load = await throughput(bases);
+  const cpuAfter = await cpuMicros(servers, redis?.url);
+  const cpu = {
+    serverCpuMsPerInitiate: perInitiateMs(cpuAfter.servers - cpuBefore.servers, load.chains),
+    redisCpuMsPerInitiate: perInitiateMs(cpuAfter.redis - cpuBefore.redis, load.chains),
+  };
   process.stdout.write(
     `initiate chains: ${load.chains} in parallel rooms: ${load.initiatesPerSecond} initiates/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms\n`,
+  );
+  process.stdout.write(
+    `CPU per initiate: servers ${cpu.serverCpuMsPerInitiate} ms (all instances), Redis ${cpu.redisCpuMsPerInitiate} ms\n`,
   );
   const idle = await idleMemory(bases, servers);
   process.stdout.write(
@@ -324,6 +359,7 @@ async function main(): Promise<void> {
     rooms: ROOMS,
     chainsPerRoom: CHAINS,
     ...load,
+    ...cpu,
     idle,
   };
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
