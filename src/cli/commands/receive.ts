@@ -51,7 +51,7 @@ export function receiveCommand(): Command {
             password: passwordOf(flags, process.env),
             output: flags.output,
             overwrite: Boolean(flags.overwrite),
-            iceServers: flags.ice,
+            iceServers: flags.ice ?? [],
             bind: flags.bind,
             timeoutMs: flags.timeout * 1000,
             stdout: process.stdout,

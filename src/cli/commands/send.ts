@@ -54,7 +54,7 @@ export function sendCommand(): Command {
               server: flags.server,
               code: flags.code,
               password: passwordOf(flags, process.env),
-              iceServers: flags.ice,
+              iceServers: flags.ice ?? [],
               bind: flags.bind,
               timeoutMs: flags.timeout * 1000,
               stdin: process.stdin,

@@ -10,6 +10,11 @@ import { createReporter } from "../output/reporter.js";
  */
 export const EXIT_GRACE_MS = 2_000;
 
+const EXIT_CODES = `
+Exit codes: 0 success (the sender only once the receiver confirmed every byte),
+1 other failure, 2 usage, 3 server or peer unreachable or the peer left,
+4 integrity (size or SHA-256 mismatch), 5 timeout, 130 interrupted.`;
+
 /** Default --timeout: as long as a room lives. */
 export const DEFAULT_TIMEOUT_SECONDS = 1800;
 
@@ -18,7 +23,7 @@ export interface TransferFlags {
   json?: boolean;
   quiet?: boolean;
   timeout: number;
-  ice: string[];
+  ice?: string[];
   bind?: string;
   password?: string;
 }
@@ -38,8 +43,8 @@ function parseServer(text: string): string {
   throw new InvalidArgumentError("must be an http(s) URL, e.g. http://127.0.0.1:9891");
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function addTransferOptions(command: Command): Command {
@@ -65,7 +70,6 @@ export function addTransferOptions(command: Command): Command {
       "--ice <url>",
       "STUN/TURN server, repeatable (default: none on loopback or LAN, else stun:stun.l.google.com:19302)",
       collect,
-      [],
     )
     .addOption(
       new Option(
@@ -74,6 +78,7 @@ export function addTransferOptions(command: Command): Command {
       ).env("KAD_BIND"),
     )
     .helpOption("-h, --help", "show help")
+    .addHelpText("afterAll", EXIT_CODES)
     .exitOverride();
 }
 
