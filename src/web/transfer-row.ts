@@ -37,8 +37,12 @@ export class TransferRow {
       h(
         "div",
         { class: "transfer-head" },
-        h("span", { class: "arrow", "aria-hidden": "true" }, arrow),
-        this.nameLine,
+        h(
+          "span",
+          { class: "transfer-title" },
+          h("span", { class: "arrow", "aria-hidden": "true" }, arrow),
+          this.nameLine,
+        ),
         h("span", { class: "transfer-peer" }, who),
       ),
       this.bar,
