@@ -8,11 +8,14 @@ export const JSON_PROGRESS_INTERVAL_MS = 250;
 export class JsonReporter implements Reporter {
   private readonly throttle = new Throttle(JSON_PROGRESS_INTERVAL_MS);
 
-  constructor(private readonly out: Writable) {}
+  constructor(
+    private readonly out: Writable,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   event(event: SessionEvent): void {
     if (event.event === "status") return;
-    if (event.event === "progress" && !this.throttle.allow(event.name)) return;
+    if (event.event === "progress" && !this.throttle.allow(event.name, this.now())) return;
     this.out.write(`${JSON.stringify(event)}\n`);
   }
 
