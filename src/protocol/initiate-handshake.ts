@@ -16,7 +16,7 @@
  */
 import { KadError } from "../util/errors.js";
 import { INITIATE_STEP_TIMEOUT_MS } from "./limits.js";
-import { type IncomingReply, RpcTimeoutError } from "./mop-rpc.js";
+import { type IncomingReply, RpcClosedError, RpcTimeoutError } from "./mop-rpc.js";
 import {
   answerSchema,
   type Candidate,
@@ -118,6 +118,11 @@ function asKadError(error: unknown, what: string): unknown {
   if (error instanceof RpcTimeoutError) {
     return new KadError("PEER_UNREACHABLE", `the peer did not ${what} in time`, {
       hint: "The other side may have closed, or its network blocks WebRTC.",
+      cause: error,
+    });
+  }
+  if (error instanceof RpcClosedError) {
+    return new KadError("SERVER_UNREACHABLE", "lost the connection to the signaling server", {
       cause: error,
     });
   }

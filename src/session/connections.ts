@@ -6,6 +6,7 @@
 import type { FetchLike } from "../protocol/coordinator-client.js";
 import { MAX_FRAME_BYTES } from "../protocol/limits.js";
 import { SignalingClient, type SocketLike } from "../protocol/signaling-client.js";
+import { KadError } from "../util/errors.js";
 
 export const nodeFetch: FetchLike = (url, init) => fetch(url, init);
 
@@ -16,4 +17,10 @@ export async function openSignaling(url: string): Promise<SignalingClient> {
     (socketUrl, protocol) =>
       new WebSocket(socketUrl, protocol, { maxPayload: MAX_FRAME_BYTES }) as unknown as SocketLike,
   );
+}
+
+export function serverLost(): KadError {
+  return new KadError("SERVER_UNREACHABLE", "lost the connection to the signaling server", {
+    hint: "The server stopped or the network dropped; start the transfer again.",
+  });
 }

@@ -24,6 +24,8 @@ export interface ReceiveContext {
   senderId: string | undefined;
   /** Set while a file's connection is being set up, before any data. */
   cancelConnecting: (() => void) | undefined;
+  /** True while a file's connection is up: losing the server then does not matter. */
+  transferring: boolean;
   markEnded(): void;
   files: number;
   bytes: number;
@@ -97,6 +99,7 @@ export async function receiveOne(
   const receiver = fileReceiverFor(context, (text) => answerer.own()?.sendText(text), stall.touch);
   scope.defer(() => receiver.abort(new KadError("INTERRUPTED", "interrupted")));
   let active = true;
+  context.transferring = true;
   const lost = (error: unknown) => {
     if (!active) return;
     void receiver.abort(error as Error);
@@ -122,6 +125,7 @@ export async function receiveOne(
     remote.onMessage((message) => receiver.handle(message));
     const file = await scope.race(receiver.done);
     active = false;
+    context.transferring = false;
     stall.stop();
     emit({
       event: "file-done",
@@ -135,6 +139,7 @@ export async function receiveOne(
     return file;
   } catch (error) {
     active = false;
+    context.transferring = false;
     stall.stop();
     context.cancelConnecting = undefined;
     peer.close();

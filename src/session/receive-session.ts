@@ -13,7 +13,7 @@ import type { Member, RoomInfo } from "../protocol/signaling-messages.js";
 import { KadError } from "../util/errors.js";
 import { shutdownNative } from "../webrtc/native.js";
 import { AsyncQueue } from "./async-queue.js";
-import { nodeFetch, openSignaling } from "./connections.js";
+import { nodeFetch, openSignaling, serverLost } from "./connections.js";
 import { findEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
@@ -34,7 +34,11 @@ export interface ReceiveConfig {
   env: NodeJS.ProcessEnv;
 }
 
+/** With the server gone after a file, how long a kad sender's session end may take. */
+export const SERVER_LOST_END_WAIT_MS = 10_000;
+
 interface Session extends ReceiveContext {
+  serverLost: boolean;
   /** Resolves when a kad sender's session-end message arrives. */
   ended: Promise<null>;
 }
@@ -93,6 +97,8 @@ async function receiveAll(
     markEnded,
     senderId: undefined,
     cancelConnecting: undefined,
+    transferring: false,
+    serverLost: false,
     files: 0,
     bytes: 0,
   };
@@ -118,9 +124,11 @@ async function joinRoom(
   const username = `kad-receiver-${newId().slice(0, 8)}`;
   await scope.race(signaling.join({ username, roomname: code, password: password ?? "" }));
   await scope.race(signaling.refreshMembers());
-  signaling.closed.then(() =>
-    scope.fail(new KadError("SERVER_UNREACHABLE", "lost the connection to the signaling server")),
-  );
+  // A file in flight needs no server; waiting for the next one does.
+  signaling.closed.then(() => {
+    session.serverLost = true;
+    if (!session.transferring) scope.fail(serverLost());
+  });
 }
 
 async function receiveFiles(
@@ -155,6 +163,10 @@ async function receiveFiles(
     } catch (error) {
       if (!(error instanceof Superseded)) throw error;
     }
+    if (session.serverLost) {
+      if (fromKad) await endWithoutServer(session);
+      break;
+    }
     const next = Promise.race([session.ended, initiates.next()]);
     const gone = membersGone(session, (member) => member.id === session.senderId);
     const leftEarly = gone.then(senderLeftEarly);
@@ -172,6 +184,19 @@ async function receiveFiles(
         "the sender sent more than one file, but -o - takes a single one",
       );
     }
+  }
+}
+
+/** No more files can be announced without the server; a kad sender's end still comes by channel. */
+async function endWithoutServer(session: Session): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const patience = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(serverLost()), SERVER_LOST_END_WAIT_MS);
+  });
+  try {
+    await session.scope.race(Promise.race([session.ended, patience]));
+  } finally {
+    clearTimeout(timer);
   }
 }
 

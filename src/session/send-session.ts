@@ -18,7 +18,7 @@ import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { shutdownNative } from "../webrtc/native.js";
 import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
-import { nodeFetch, openSignaling } from "./connections.js";
+import { nodeFetch, openSignaling, serverLost } from "./connections.js";
 import { startEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
@@ -93,10 +93,14 @@ async function sendAll(
   );
   emit({ event: "peer", name: receiver.name });
   const watch = watchReceiverLeaving(scope, room.signaling, receiver.id);
+  let link: FileLink | undefined;
+  // A file in flight needs no server; the next file's handshake reports the loss.
+  room.signaling.closed.then(() => {
+    if (!link?.active) scope.fail(serverLost());
+  });
   await scope.race(new Promise((resolve) => setTimeout(resolve, FIRST_INITIATE_DELAY_MS)));
   const ice = resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded });
   let kadReceiver: boolean | undefined;
-  let link: FileLink | undefined;
   let bytes = 0;
   const count = config.sources.length;
   for (const [index, source] of config.sources.entries()) {
@@ -180,9 +184,6 @@ async function openRoom(scope: SessionScope, config: SendConfig, emit: EventSink
   const signaling = await scope.race(openSignaling(webSocketUri));
   scope.defer(() => signaling.close());
   await scope.race(signaling.join({ username, roomname: code, ...(password ? { password } : {}) }));
-  signaling.closed.then(() =>
-    scope.fail(new KadError("SERVER_UNREACHABLE", "lost the connection to the signaling server")),
-  );
   const url = `${baseUrl.replace(/\/+$/, "")}/#/${code}`;
   const command = config.server ? `kad receive --server ${baseUrl} ${code}` : `kad receive ${code}`;
   emit({ event: "code", code, url, command, server: baseUrl });

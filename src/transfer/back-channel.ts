@@ -7,6 +7,9 @@ import { parseReceiverExtension, type ReceiverExtension } from "../protocol/shar
 import { KadError } from "../util/errors.js";
 import type { ChannelMessage, RtcChannel } from "../webrtc/channel.js";
 
+/** How long a lost connection waits for the receiver's stated reason. */
+export const REFUSAL_GRACE_MS = 500;
+
 type Ack = Extract<ReceiverExtension, { kad: "ack" }>;
 type Waiter = { check(): boolean; resolve(): void; reject(error: Error): void };
 
@@ -33,6 +36,8 @@ export class BackChannel {
   private written = 0;
   private ack: Ack | undefined;
   private failure: KadError | undefined;
+  private refusal: KadError | undefined;
+  private onRefusal: (() => void) | undefined;
   private waiters: Waiter[] = [];
 
   constructor(channel: RtcChannel) {
@@ -72,6 +77,23 @@ export class BackChannel {
     return this.ack as Ack;
   }
 
+  /**
+   * The receiver's own reason when a send failed because the connection went
+   * away: its refusal travels on another channel and may arrive a moment later.
+   */
+  async reasonFor(error: unknown): Promise<unknown> {
+    const lostConnection = error instanceof KadError && error.code === "PEER_LEFT";
+    if (this.refusal || !lostConnection) return this.refusal ?? error;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, REFUSAL_GRACE_MS);
+      this.onRefusal = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    return this.refusal ?? error;
+  }
+
   private handle(message: ChannelMessage): void {
     if (typeof message !== "string") return;
     const parsed = parseReceiverExtension(message);
@@ -81,7 +103,11 @@ export class BackChannel {
     if (m.kad === "hello") this.hello = true;
     else if (m.kad === "written") this.written = Math.max(this.written, m.bytes);
     else if (m.kad === "ack") this.ack = m;
-    else if (m.kad === "error") this.fail(errorFromPeer(m.code, m.message));
+    else if (m.kad === "error") {
+      this.refusal = errorFromPeer(m.code, m.message);
+      this.onRefusal?.();
+      this.fail(this.refusal);
+    }
     this.wake();
   }
 

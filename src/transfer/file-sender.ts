@@ -62,6 +62,14 @@ async function* chunksOf(options: SendFileOptions, chunkBytes: number): AsyncGen
 }
 
 export async function sendFile(options: SendFileOptions): Promise<SentFile> {
+  try {
+    return await streamFile(options);
+  } catch (error) {
+    throw await options.back.reasonFor(error);
+  }
+}
+
+async function streamFile(options: SendFileOptions): Promise<SentFile> {
   const { source, channel, back } = options;
   const kad = back.isKad;
   if (source.kind === "stdin" && !kad) {

@@ -73,12 +73,12 @@ export class RtcChannel {
 
   sendText(text: string): void {
     this.assertOpen();
-    this.native.sendMessage(text);
+    this.nativeSend(() => this.native.sendMessage(text));
   }
 
   async sendBinary(chunk: Uint8Array): Promise<void> {
     this.assertOpen();
-    this.native.sendMessageBinary(chunk);
+    this.nativeSend(() => this.native.sendMessageBinary(chunk));
     if (this.native.bufferedAmount() > HIGH_WATER_BYTES) await this.belowLowWater();
   }
 
@@ -133,13 +133,24 @@ export class RtcChannel {
     this.wakeSenders();
   }
 
+  /** The native side may have closed before its close callback reached us. */
+  private nativeSend(send: () => unknown): void {
+    try {
+      send();
+    } catch (error) {
+      this.markClosed();
+      throw this.closedError(error);
+    }
+  }
+
   private assertOpen(): void {
     if (this.isClosed) throw this.closedError();
   }
 
-  private closedError(): KadError {
+  private closedError(cause?: unknown): KadError {
     return new KadError("PEER_LEFT", "the peer closed the connection", {
       hint: "The other side stopped or lost its network; start the transfer again.",
+      cause,
     });
   }
 }

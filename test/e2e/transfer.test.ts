@@ -281,6 +281,29 @@ describe("failures a user can meet", () => {
     expect(await readdir(join(dir, "out"))).toEqual([]);
   });
 
+  it("a transfer under way survives the signaling server going away", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "out"));
+    const ownServer = await startSignalingServer({ host: "127.0.0.1", port: 0 });
+    const { sender, code } = await startSend(ownServer.url, ["-"], { cwd: dir });
+    const first = Buffer.alloc(1024 * 1024, 1);
+    sender.child.stdin?.write(first);
+    const receiver = kad(["receive", "--json", "--server", ownServer.url, "-o", "out", code], {
+      cwd: dir,
+    });
+    await receiver.waitFor((e) => e.event === "progress");
+    await ownServer.close();
+    sender.child.stdin?.end(Buffer.alloc(1024 * 1024, 2));
+    const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+    expect(sent.code, `sender: ${sent.stderr}`).toBe(0);
+    expect(received.code, `receiver: ${received.stderr}`).toBe(0);
+    expect(
+      (await readFile(join(dir, "out", "stdin"))).equals(
+        Buffer.concat([first, Buffer.alloc(1024 * 1024, 2)]),
+      ),
+    ).toBe(true);
+  });
+
   it("Ctrl-C while waiting exits 130 and leaves nothing behind", async () => {
     const dir = await useTempDir();
     await writeFile(join(dir, "x.txt"), "x");
