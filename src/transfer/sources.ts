@@ -44,6 +44,7 @@ export async function collectSources(paths: string[]): Promise<SendSource[]> {
   const sources: SendSource[] = [];
   for (const path of paths) await addPath(resolve(path), basename(resolve(path)), sources, path);
   if (sources.length === 0) throw new KadError("USAGE", "the directories given contain no files");
+  refuseDuplicates(sources);
   return sources;
 }
 
@@ -89,5 +90,22 @@ async function addDirectory(directory: string, relativePath: string, into: SendS
     const info = await lstat(absolutePath);
     if (info.isSymbolicLink() || !(info.isFile() || info.isDirectory())) continue;
     await addPath(absolutePath, `${relativePath}/${entry}`, into, absolutePath);
+  }
+}
+
+/** Two sources that would land on the same path would make the receiver refuse the second. */
+function refuseDuplicates(sources: SendSource[]): void {
+  const seen = new Set<string>();
+  for (const source of sources) {
+    if (seen.has(source.relativePath)) {
+      throw new KadError(
+        "USAGE",
+        `two of the paths given would both arrive as ${source.relativePath}`,
+        {
+          hint: "Send them from their parent directory, or rename one.",
+        },
+      );
+    }
+    seen.add(source.relativePath);
   }
 }

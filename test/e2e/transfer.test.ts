@@ -249,6 +249,37 @@ describe("failures a user can meet", () => {
     expect(result.stderr).toContain("no such file or directory: nope.txt");
   });
 
+  it("paths that would collide at the receiver are a usage error", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "a"));
+    await mkdir(join(dir, "b"));
+    await writeFile(join(dir, "a", "x.txt"), "a");
+    await writeFile(join(dir, "b", "x.txt"), "b");
+    const result = await kad(["send", "--server", server.url, "a/x.txt", "b/x.txt"], {
+      cwd: dir,
+      json: false,
+    }).exited;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("would both arrive as x.txt");
+  });
+
+  it("--timeout ends a transfer whose bytes stopped moving (exit 5), keeping nothing", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "out"));
+    const { sender, code } = await startSend(server.url, ["-"], { cwd: dir });
+    sender.child.stdin?.write(Buffer.alloc(100_000, 3));
+    const receiver = kad(
+      ["receive", "--json", "--timeout", "2", "--server", server.url, "-o", "out", code],
+      { cwd: dir },
+    );
+    const received = await receiver.exited;
+    sender.child.kill();
+    expect(received.code).toBe(5);
+    expect(receiver.events.at(-1)).toMatchObject({ event: "error", code: "TIMEOUT" });
+    expect(received.stderr).toContain("stalled");
+    expect(await readdir(join(dir, "out"))).toEqual([]);
+  });
+
   it("the receiver killed mid-transfer: the sender exits 3, nothing final is written", async () => {
     const dir = await useTempDir();
     await mkdir(join(dir, "out"));
