@@ -10,7 +10,8 @@ export type PageErrorKind =
   | "protocol"
   | "integrity"
   | "timeout"
-  | "storage";
+  | "storage"
+  | "cancelled";
 
 export class PageError extends Error {
   constructor(
@@ -20,6 +21,10 @@ export class PageError extends Error {
     super(message);
     this.name = "PageError";
   }
+}
+
+export function cancelled(): PageError {
+  return new PageError("cancelled", "Cancelled.");
 }
 
 /** The message to show for any failure, PageError or not. */

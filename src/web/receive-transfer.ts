@@ -16,11 +16,12 @@ import {
   parseMetadata,
   parseSenderExtension,
   type ReceiverExtension,
+  type ShareErrorCode,
   UNKNOWN_SIZE,
 } from "../protocol/share-messages.js";
 import { safeRelativeSegments } from "../transfer/safe-path.js";
 import { channelClosed, connectionLost, peerLeft } from "./channel-waits.js";
-import { PageError } from "./page-error.js";
+import { cancelled, PageError } from "./page-error.js";
 import type { ChannelMessage, PeerLink } from "./peer-link.js";
 import { openSink, type ReceiveSink } from "./receive-sink.js";
 import { createSha256, type StreamingHash } from "./sha256.js";
@@ -55,9 +56,14 @@ export interface ReceiveObserver {
 
 type State = "metadata" | "bytes" | "finishing" | "done" | "failed";
 
-export function receiveFile(link: PeerLink, observer: ReceiveObserver): Promise<ReceivedFile> {
+export function receiveFile(
+  link: PeerLink,
+  signal: AbortSignal,
+  observer: ReceiveObserver,
+): Promise<ReceivedFile> {
   return new Promise((resolve, reject) => {
     const receiver = new Receiver(link, observer, resolve, reject);
+    signal.addEventListener("abort", () => receiver.cancel(), { once: true });
     link.inbox.listen((message) => receiver.enqueue(message));
     void channelClosed(link.remote).then(() => receiver.enqueueFailure(peerLeft()));
     connectionLost(link).catch((error: unknown) => receiver.enqueueFailure(error));
@@ -86,6 +92,11 @@ class Receiver {
 
   enqueue(message: ChannelMessage): void {
     this.queue = this.queue.then(() => this.handle(message)).catch((error) => this.fail(error));
+  }
+
+  /** Now, not after queued messages: tells a kad sender it was cancelled. */
+  cancel(): void {
+    this.fail(cancelled());
   }
 
   enqueueFailure(error: unknown): void {
@@ -201,8 +212,7 @@ class Receiver {
     this.state = "failed";
     this.sink?.discard();
     if (tellPeer) {
-      const code =
-        error instanceof PageError && error.kind === "integrity" ? "INTEGRITY" : "PROTOCOL";
+      const code = shareErrorCode(error);
       const message = error instanceof Error ? error.message : "refused";
       this.sendBack({ kad: "error", code, message: message.slice(0, 500) });
     }
@@ -214,4 +224,12 @@ class Receiver {
     if (this.link.own.readyState !== "open") return;
     this.link.own.send(encodeShareMessage(message));
   }
+}
+
+function shareErrorCode(error: unknown): ShareErrorCode {
+  if (!(error instanceof PageError)) return "PROTOCOL";
+  if (error.kind === "integrity") return "INTEGRITY";
+  if (error.kind === "cancelled") return "INTERRUPTED";
+  if (error.kind === "storage") return "DISK";
+  return "PROTOCOL";
 }

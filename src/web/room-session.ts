@@ -7,7 +7,7 @@ import { channelClosed } from "./channel-waits.js";
 import { h } from "./dom.js";
 import { toPageError } from "./kad-errors.js";
 import { MembersList } from "./members-list.js";
-import { describeError, PageError } from "./page-error.js";
+import { cancelled, describeError, PageError } from "./page-error.js";
 import { answerInitiate, initiateTo, type LinkOptions, type PeerLink } from "./peer-link.js";
 import { receiveFile } from "./receive-transfer.js";
 import { sendFile } from "./send-transfer.js";
@@ -20,6 +20,12 @@ const MAX_CONCURRENT_INCOMING = 4;
 const PEER_LEFT_GRACE_MS = 10_000;
 /** After success, the other side may still send (kad's session end) or be closing. */
 const LINGER_MS = 30_000;
+const CLOSE_AFTER_FAILURE_MS = 1_000;
+
+interface TransferContext {
+  onLink(link: PeerLink): PeerLink;
+  signal: AbortSignal;
+}
 
 interface ActiveTransfer {
   peerId: string;
@@ -87,9 +93,9 @@ export class RoomSession {
     const name = this.members.nameOf(initiate.from);
     const row = this.addRow(new TransferRow("receive", name, "Incoming file"));
     row.setStatus("Connecting…");
-    void this.track(initiate.from, row, async (onLink) => {
+    void this.track(initiate.from, row, async ({ onLink, signal }) => {
       const link = onLink(await answerInitiate(this.signaling, initiate, this.options));
-      const file = await receiveFile(link, {
+      const file = await receiveFile(link, signal, {
         onMetadata: (incoming, sink) => {
           row.element.dataset.sink = sink;
           row.start(incoming.path, incoming.size);
@@ -117,11 +123,12 @@ export class RoomSession {
       const last = index === files.length - 1;
       const previous = this.sendQueues.get(member.id) ?? Promise.resolve();
       const next = previous.then(() =>
-        this.track(member.id, row, async (onLink) => {
+        this.track(member.id, row, async ({ onLink, signal }) => {
           row.setStatus(`Connecting to ${member.name}…`);
           const link = onLink(await initiateTo(this.signaling, member.id, this.options));
           row.start(file.name, file.size);
           const outcome = await sendFile(link, file, {
+            signal,
             onProgress: (bytes) => row.progress(bytes),
             sessionEnd: last ? batch : undefined,
           });
@@ -135,11 +142,14 @@ export class RoomSession {
     });
   }
 
-  /** Runs one transfer, fails its row on any error, and always releases the connection. */
+  /**
+   * Runs one transfer with a Cancel button, fails its row on any error, and
+   * always releases the connection.
+   */
   private async track(
     peerId: string,
     row: TransferRow,
-    work: (onLink: (link: PeerLink) => PeerLink) => Promise<void>,
+    work: (context: TransferContext) => Promise<void>,
   ): Promise<void> {
     let link: PeerLink | undefined;
     let entry: ActiveTransfer | undefined;
@@ -147,21 +157,32 @@ export class RoomSession {
       entry = { peerId, link: undefined, abort: reject };
     });
     if (entry) this.active.add(entry);
+    const cancel = new AbortController();
+    row.allowCancel(() => {
+      // Listeners on the signal say goodbye to a kad peer before the channels close.
+      cancel.abort();
+      entry?.abort(cancelled());
+    });
     const onLink = (established: PeerLink) => {
       link = established;
       if (entry) entry.link = established;
       return established;
     };
     try {
-      await Promise.race([work(onLink), aborted]);
+      await Promise.race([work({ onLink, signal: cancel.signal }), aborted]);
       if (link) lingerThenClose(link);
     } catch (error) {
-      row.fail(describeError(toPageError(error)));
-      // Closing the channels ends the transfer code still waiting on them.
+      const failure = toPageError(error);
+      const wasCancelled = failure instanceof PageError && failure.kind === "cancelled";
+      row.fail(describeError(failure), wasCancelled ? "cancelled" : "failed");
+      // Closing the channels ends the transfer code still waiting on them; the
+      // connection goes a moment later so a last message can still leave.
       link?.own.close();
       link?.remote.close();
-      link?.pc.close();
+      const failed = link;
+      setTimeout(() => failed?.pc.close(), CLOSE_AFTER_FAILURE_MS);
     } finally {
+      row.allowCancel(undefined);
       if (entry) this.active.delete(entry);
     }
   }

@@ -33,6 +33,8 @@ const CLOSE_PATIENCE_MS = 60_000;
 export type ProgressListener = (bytes: number) => void;
 
 export interface SendOptions {
+  /** Cancelling tells a kad receiver why the bytes stop. */
+  signal: AbortSignal;
   onProgress: ProgressListener;
   /** Set on a batch's last file: tells a kad receiver that nothing more follows. */
   sessionEnd?: { files: number; bytes: number };
@@ -53,6 +55,15 @@ export async function sendFile(
   const lost = connectionLost(link);
   const closedEarly = channelClosed(channel).then(() => Promise.reject(peerLeft()));
   const kad = await watch.waitForHello(HELLO_WAIT_MS);
+  options.signal.addEventListener(
+    "abort",
+    () => {
+      if (!kad || channel.readyState !== "open") return;
+      const message = "cancelled in the browser";
+      channel.send(encodeShareMessage({ kad: "error", code: "INTERRUPTED", message }));
+    },
+    { once: true },
+  );
   const metadata: FileMetadata = { name: file.name, size: file.size, type: file.type };
   channel.send(encodeShareMessage(kad ? { ...metadata, kad: { v: KAD_SHARE_VERSION } } : metadata));
   const hash = kad ? createSha256() : undefined;

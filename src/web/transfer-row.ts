@@ -6,7 +6,7 @@ import { ProgressMeter } from "./progress-meter.js";
 const REDRAW_INTERVAL_MS = 250;
 
 export type Direction = "send" | "receive";
-export type RowState = "waiting" | "active" | "done" | "failed";
+export type RowState = "waiting" | "active" | "done" | "failed" | "cancelled";
 
 export class TransferRow {
   readonly element: HTMLLIElement;
@@ -63,6 +63,7 @@ export class TransferRow {
   start(fileName: string, total: number): void {
     this.nameLine.textContent = fileName;
     this.bar.setAttribute("aria-label", `Progress of ${fileName}`);
+    this.actions.querySelector(".cancel")?.setAttribute("aria-label", this.cancelLabel());
     this.total = total;
     if (total >= 0) this.bar.max = Math.max(total, 1);
     else this.bar.removeAttribute("value");
@@ -103,9 +104,34 @@ export class TransferRow {
   }
 
   /** Keeps the byte count so far, which tells how far it got. */
-  fail(message: string): void {
-    this.setState("failed");
+  fail(message: string, state: "failed" | "cancelled" = "failed"): void {
+    this.setState(state);
     this.setStatus(message);
+    replaceChildren(this.actions);
     if (!this.meter) this.detail.textContent = "";
+  }
+
+  /** Offers a Cancel button while `onCancel` is set. */
+  allowCancel(onCancel: (() => void) | undefined): void {
+    if (!onCancel) {
+      this.actions.querySelector(".cancel")?.remove();
+      return;
+    }
+    const button = h(
+      "button",
+      {
+        type: "button",
+        class: "secondary cancel",
+        "aria-label": this.cancelLabel(),
+        onclick: onCancel,
+      },
+      "Cancel",
+    );
+    replaceChildren(this.actions, button);
+  }
+
+  private cancelLabel(): string {
+    const verb = this.direction === "send" ? "sending" : "receiving";
+    return `Cancel ${verb} ${this.nameLine.textContent}`;
   }
 }

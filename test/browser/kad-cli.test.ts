@@ -136,3 +136,33 @@ it("kad send - -> browser: a stream of unknown length arrives verified", async (
   const [hash] = (await saveAll(page)).values();
   expect(hash).toBe(await sha256File(source));
 });
+
+it("Cancel on the page stops kad send (exit 3) and kad receive (exit 3, nothing kept)", async () => {
+  const dir = await useTempDir();
+  const source = join(dir, "large.bin");
+  await writeRandomFile(source, 400 * MiB);
+  const browser = await env.launch();
+
+  const sender = watchKad(env.kad(["send", "--server", env.secureOrigin, "--json", source]));
+  const { url } = await sender.waitForEvent((event) => event.event === "code");
+  const receiving = await openPage(browser.context, String(url));
+  await receiving.locator(".transfer[data-state=active]").waitFor();
+  await receiving.getByRole("button", { name: "Cancel receiving large.bin" }).click();
+  await receiving.locator(".transfer[data-state=cancelled]").waitFor();
+  expect(await sender.exited).toBe(3);
+  expect(sender.stderr() + JSON.stringify(sender.events)).toMatch(/cancel/);
+
+  const output = join(dir, "received");
+  await mkdir(output);
+  const page = await openPage(browser.context, `${env.secureOrigin}/`);
+  const code = await createRoom(page);
+  const receiver = watchKad(
+    env.kad(["receive", "--server", env.secureOrigin, "--json", "-o", output, code]),
+  );
+  await sendFiles(page, await waitForMember(page), [source]);
+  await page.locator(".transfer[data-state=active]").waitFor();
+  await page.getByRole("button", { name: "Cancel sending large.bin" }).click();
+  await page.locator(".transfer[data-state=cancelled]").waitFor();
+  expect(await receiver.exited).toBe(3);
+  expect(await readdir(output)).toEqual([]);
+});
