@@ -11,16 +11,28 @@ import { KadError } from "../util/errors.js";
 import { diskError } from "./output-path.js";
 
 const MAX_BATCH_CHUNKS = 1024;
+/**
+ * Bytes queued for the disk at most. A kad sender stays within its 16 MiB
+ * window; one that ignores it (or a disk that stalls) must not grow memory.
+ */
+export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 export abstract class ByteSink {
   written = 0;
   onWritten: (bytes: number) => void = () => {};
   private pending: Uint8Array[] = [];
+  private queued = 0;
   private flushing: Promise<void> | undefined;
   protected failure: KadError | undefined;
 
   push(chunk: Uint8Array): void {
     if (this.failure) throw this.failure;
+    if (this.queued + chunk.length > MAX_QUEUED_BYTES) {
+      throw new KadError("PROTOCOL", "the sender sends far faster than the disk takes the data", {
+        hint: "A kad sender never does this; with a browser, try a faster disk.",
+      });
+    }
+    this.queued += chunk.length;
     this.pending.push(chunk);
     this.flushing ??= this.flush();
   }
@@ -40,7 +52,10 @@ export abstract class ByteSink {
       while (this.pending.length > 0 && !this.failure) {
         const batch = this.pending.splice(0, MAX_BATCH_CHUNKS);
         await this.writeBatch(batch);
-        for (const chunk of batch) this.written += chunk.length;
+        for (const chunk of batch) {
+          this.written += chunk.length;
+          this.queued -= chunk.length;
+        }
         this.onWritten(this.written);
       }
     } catch (error) {
