@@ -69,6 +69,33 @@ describe("kad receive from an original browser sender", () => {
   });
 });
 
+describe("kad receive -o - from an original browser sender", () => {
+  it("writes the one file to stdout", async () => {
+    const dir = await useTempDir();
+    await writeRandomFile(join(dir, "piped.bin"), 50_000);
+    const room = roomName();
+    const sender = referencePeer(
+      {
+        role: "send",
+        server: server.url,
+        room,
+        bind: "127.0.0.1",
+        files: [{ path: join(dir, "piped.bin") }],
+      },
+      { cwd: dir },
+    );
+    await sender.waitFor((e) => e.event === "ready");
+    const receiver = kad(["receive", "--quiet", "--server", server.url, "-o", "-", room], {
+      cwd: dir,
+      json: false,
+    });
+    const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+    expect(sent.code).toBe(0);
+    expect(received.code, received.stderr).toBe(0);
+    expect(received.stdout.equals(await readFile(join(dir, "piped.bin")))).toBe(true);
+  });
+});
+
 describe("kad send to an original browser receiver", () => {
   it("sends plain metadata and bytes, and takes the browser's close as completion", async () => {
     const dir = await useTempDir();
