@@ -5,10 +5,11 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  parseClusterSeeds,
   parseRedisUrl,
   type RedisTarget,
 } from "../../signaling-server/src/redis/redis-connection.js";
-import type { RedisServer } from "../helpers/redis-server.js";
+import { type RedisServer, startRedisCluster } from "../helpers/redis-server.js";
 import { uniqueRoom } from "../signaling/harness.js";
 import {
   namesIn,
@@ -120,4 +121,57 @@ describe("Redis faults", () => {
       client.disconnect();
     }
   });
+
+  it("one Cluster master restarted empty: its rooms and peers come back, relays work again", async () => {
+    const cluster = await startRedisCluster(3);
+    try {
+      const clusterTarget = parseClusterSeeds(cluster.seeds.join(","));
+      const pool = await usePool(clusterTarget, 2, { stateCheckMs: 300 });
+      const room = uniqueRoom("shard");
+      await pool.createRoom(0, room);
+      const alice = await pool.member(0, room, "alice");
+      const bob = await pool.member(1, room, "bob");
+      expect(namesIn(await alice.nextUsers())).toEqual(["bob"]);
+
+      const holder = await masterHolding(cluster.masters, `kad:room:{${room}}`);
+      await holder.kill();
+      await holder.start();
+      await expect
+        .poll(async () => (await fetch(`${pool.at(0).server.url}/rooms/${room}`)).status, {
+          timeout: 20_000,
+          interval: 200,
+        })
+        .toBe(200);
+      // Each instance puts back its own member on its next check.
+      await expect
+        .poll(async () => namesIn(await alice.request("users", {})), { timeout: 10_000 })
+        .toEqual(["bob"]);
+      await runInitiateChain(alice, bob, "bob");
+      await runInitiateChain(bob, alice, "alice");
+      expect((await pool.join(0, room, "bob")).err).toBe("USERNAME_CONFLICT");
+    } finally {
+      await cluster.stop();
+    }
+  });
 });
+
+/** The master whose slot ranges (from CLUSTER NODES) include `key`'s slot. */
+async function masterHolding(masters: RedisServer[], key: string): Promise<RedisServer> {
+  const { Redis } = await import("ioredis");
+  const client = new Redis((masters[0] as RedisServer).url);
+  try {
+    const slot = Number(await client.call("CLUSTER", "KEYSLOT", key));
+    const nodes = String(await client.call("CLUSTER", "NODES"));
+    for (const line of nodes.split("\n")) {
+      const fields = line.split(" ");
+      const port = Number(/:(\d+)@/.exec(fields[1] ?? "")?.[1]);
+      const ranges = fields.slice(8).map((range) => range.split("-").map(Number));
+      const holds = ranges.some(([from = -1, to = from]) => slot >= from && slot <= to);
+      const master = masters.find((candidate) => candidate.port === port);
+      if (holds && master) return master;
+    }
+  } finally {
+    client.disconnect();
+  }
+  throw new Error(`no master holds ${key}`);
+}

@@ -36,6 +36,7 @@ export interface InstanceOptions {
   publicUrl?: string;
   heartbeatMs?: number;
   instanceTtlMs?: number;
+  stateCheckMs?: number;
 }
 
 export async function startInstance(
@@ -46,6 +47,7 @@ export async function startInstance(
     target,
     heartbeatMs: options.heartbeatMs ?? TEST_HEARTBEAT_MS,
     instanceTtlMs: options.instanceTtlMs ?? TEST_INSTANCE_TTL_MS,
+    stateCheckMs: options.stateCheckMs,
   });
   const server = await startSignalingServer({
     host: "127.0.0.1",

@@ -120,6 +120,9 @@ export async function createRedisClient(
           // TLS verifies each node against the trusted CAs (NODE_EXTRA_CA_CERTS adds one).
           redisOptions: target.tls ? { ...common, tls: {} } : common,
           enableAutoPipelining,
+          // As for a single Redis: while the cluster is unreachable, fail at once
+          // (its offline queue has no command timeout and would hang requests).
+          enableOfflineQueue: false,
           shardedSubscribers: shardedSubscriber,
           clusterRetryStrategy: reconnectDelay,
           lazyConnect: true,

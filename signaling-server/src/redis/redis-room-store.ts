@@ -60,7 +60,9 @@ export class RedisRoomStore implements RoomStore {
   async refreshRoom(name: string, ttlMs: number): Promise<boolean> {
     this.roomTtlMs = ttlMs;
     const keys = [roomKey(name), roomMembersKey(name)];
-    return (await storeCall(runScript(this.redis, REFRESH_ROOM, keys, [ttlMs]))) === 1;
+    if ((await storeCall(runScript(this.redis, REFRESH_ROOM, keys, [ttlMs]))) === 1) return true;
+    // Gone although members are connected here: Redis lost it, so put it back.
+    return storeCall(this.restoreRoom(name)).then(() => this.localRooms.has(name));
   }
 
   async addMember(name: string, member: RoomMember, maxMembers: number): Promise<AddMemberResult> {
@@ -131,27 +133,45 @@ export class RedisRoomStore implements RoomStore {
    */
   async restoreLocalMembers(): Promise<string[]> {
     const restored: string[] = [];
-    for (const [name, { record, members }] of this.localRooms) {
-      if (members.size === 0) continue;
-      const pairs = [...members].flat();
-      const entries = [...members.keys()].map((peerId) => membershipEntry(name, peerId));
-      await this.redis.sadd(instanceMembersKey(this.instanceId), ...entries);
-      const added = await runScript(
-        this.redis,
-        RESTORE_ROOM,
-        [roomKey(name), roomMembersKey(name)],
-        [
-          this.roomTtlMs,
-          name,
-          record.passwordHash ?? "",
-          record.webSocketUri,
-          record.createdAt,
-          ...pairs,
-        ],
-      );
-      if (typeof added === "number" && added > 0) restored.push(name);
+    for (const name of [...this.localRooms.keys()]) {
+      if (await this.restoreRoom(name)) restored.push(name);
     }
     return restored;
+  }
+
+  /**
+   * Like restoreLocalMembers, for the rooms Redis no longer has: after one
+   * shard of a Cluster lost its data, say. Returns the rooms put back.
+   */
+  async restoreMissingRooms(): Promise<string[]> {
+    const names = [...this.localRooms.keys()];
+    const exists = await Promise.all(names.map((name) => this.redis.exists(roomKey(name))));
+    const missing = names.filter((_, index) => exists[index] === 0);
+    for (const name of missing) await this.restoreRoom(name);
+    return missing;
+  }
+
+  /** Writes one local room and its local members back where missing; true if members were added. */
+  private async restoreRoom(name: string): Promise<boolean> {
+    const room = this.localRooms.get(name);
+    if (!room || room.members.size === 0) return false;
+    const { record, members } = room;
+    const entries = [...members.keys()].map((peerId) => membershipEntry(name, peerId));
+    await this.redis.sadd(instanceMembersKey(this.instanceId), ...entries);
+    const added = await runScript(
+      this.redis,
+      RESTORE_ROOM,
+      [roomKey(name), roomMembersKey(name)],
+      [
+        this.roomTtlMs,
+        name,
+        record.passwordHash ?? "",
+        record.webSocketUri,
+        record.createdAt,
+        ...[...members].flat(),
+      ],
+    );
+    return typeof added === "number" && added > 0;
   }
 
   /** The connection belongs to the caller, who closes it. */

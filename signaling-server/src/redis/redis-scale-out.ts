@@ -36,7 +36,16 @@ export interface ScaleOutOptions {
   /** Tests shorten these to see dead instances vanish quickly. */
   heartbeatMs?: number;
   instanceTtlMs?: number;
+  /** How often this instance checks that Redis still has its rooms and peers. */
+  stateCheckMs?: number;
 }
+
+/**
+ * How often an instance checks that Redis still holds its rooms and peer
+ * locations, which one Cluster shard may lose on its own (a master restarted
+ * without persistence). A full loss is noticed sooner, on the next heartbeat.
+ */
+export const STATE_CHECK_MS = 30_000;
 
 export interface InstanceSelf {
   /** The ws(s):// URI clients reach this instance at. */
@@ -58,6 +67,8 @@ export class RedisScaleOut {
   private self: InstanceSelf | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastLocationRefresh = Date.now();
+  private lastStateCheck = Date.now();
+  private readonly stateCheckMs: number;
   private beating: Promise<void> = Promise.resolve();
   private redisHealthy = true;
   private liveInstances = 0;
@@ -102,6 +113,7 @@ export class RedisScaleOut {
   ) {
     this.instanceId = options.instanceId ?? randomBytes(8).toString("hex");
     this.heartbeatMs = options.heartbeatMs ?? INSTANCE_HEARTBEAT_MS;
+    this.stateCheckMs = options.stateCheckMs ?? STATE_CHECK_MS;
     this.registry = new InstanceRegistry(redis, options.instanceTtlMs ?? INSTANCE_TTL_MS);
     this.store = new RedisRoomStore(redis, this.instanceId);
     const sharded = options.target.kind === "cluster";
@@ -140,17 +152,19 @@ export class RedisScaleOut {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
-    await this.beating;
+    // Shutdown must finish even if Redis hangs: each step gets a deadline.
+    await withDeadline(this.beating);
     try {
-      await this.registry.deregister(this.instanceId);
-      await this.reaper.reap(this.instanceId);
+      await withDeadline(this.registry.deregister(this.instanceId));
+      await withDeadline(this.reaper.reap(this.instanceId));
     } catch (error) {
       this.logger.warn({ err: errorText(error) }, "could not deregister from Redis");
     }
-    await this.bus.close();
+    await withDeadline(this.bus.close()).catch(() => undefined);
     await this.store.close();
-    await Promise.all([this.redis, this.subscriber].map((client) => client.quit().catch(() => {})));
-    for (const client of [this.redis, this.subscriber]) client.disconnect();
+    const clients = [this.redis, this.subscriber];
+    await withDeadline(Promise.all(clients.map((client) => client.quit()))).catch(() => undefined);
+    for (const client of clients) client.disconnect();
   }
 
   private schedule(): void {
@@ -179,6 +193,7 @@ export class RedisScaleOut {
       for (const room of await this.store.retryUnfinishedRemovals()) {
         await announceMembers(this.store, this.bus, room);
       }
+      if (Date.now() - this.lastStateCheck > this.stateCheckMs) await this.restoreMissingState();
       for (const deadId of await this.registry.claimDead()) {
         await this.reaper.reap(deadId);
         await this.registry.finishReaping(deadId);
@@ -198,6 +213,17 @@ export class RedisScaleOut {
     return (await this.redis.exists(instanceMembersKey(this.instanceId))) === 0;
   }
 
+  /** Puts back rooms and peer locations that part of Redis lost. */
+  private async restoreMissingState(): Promise<void> {
+    const locations = await this.bus.restoreMissingLocations();
+    const rooms = await this.store.restoreMissingRooms();
+    for (const room of rooms) await announceMembers(this.store, this.bus, room);
+    this.lastStateCheck = Date.now();
+    if (locations + rooms.length > 0) {
+      this.logger.warn({ rooms: rooms.length, locations }, "restored state Redis had lost");
+    }
+  }
+
   private async restore(): Promise<void> {
     await this.bus.refreshLocations();
     this.lastLocationRefresh = Date.now();
@@ -206,6 +232,17 @@ export class RedisScaleOut {
     if (rooms.length > 0)
       this.logger.warn({ rooms: rooms.length }, "restored rooms Redis had lost");
   }
+}
+
+/** Longest any one step of shutdown waits for Redis. */
+const SHUTDOWN_STEP_MS = 3_000;
+
+function withDeadline<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("Redis did not answer in time")), SHUTDOWN_STEP_MS);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** ioredis's words for "the connection is down" mean little to an operator. */

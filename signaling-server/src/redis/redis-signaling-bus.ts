@@ -128,6 +128,24 @@ export class RedisSignalingBus implements SignalingBus {
     }
   }
 
+  /** Rewrites the locations Redis no longer has (one shard lost its data); returns how many. */
+  async restoreMissingLocations(): Promise<number> {
+    const peerIds = [...this.local.keys()];
+    let restored = 0;
+    for (let start = 0; start < peerIds.length; start += REFRESH_BATCH) {
+      const batch = peerIds.slice(start, start + REFRESH_BATCH);
+      const exists = await Promise.all(batch.map((peerId) => this.redis.exists(peerKey(peerId))));
+      const missing = batch.filter((_, index) => exists[index] === 0);
+      await Promise.all(
+        missing.map((peerId) =>
+          this.redis.set(peerKey(peerId), this.instanceId, "PX", PEER_LOCATION_TTL_MS),
+        ),
+      );
+      restored += missing.length;
+    }
+    return restored;
+  }
+
   async close(): Promise<void> {
     this.subscriber.off("message", this.onMessage);
     this.subscriber.off("smessage", this.onMessage);
