@@ -46,9 +46,12 @@ it("kad send -> browser: a 20 MiB file arrives verified, and kad send exits 0", 
   const browser = await env.launch();
   const page = await openPage(browser.context, String(url));
   await waitJoined(page);
+  await page.locator(".transfer[data-state=active]").waitFor({ timeout: 30_000 });
+  // Best effort: once the rate and time left show; a fast run may finish first.
   await page
     .locator(".transfer[data-state=active] .transfer-detail", { hasText: /left$/ })
-    .waitFor({ timeout: 30_000 });
+    .waitFor({ timeout: 5_000 })
+    .catch(() => undefined);
   await saveScreenshot(page, "room-mid-transfer.png");
   await waitForTransfers(page, "receive", 1);
 
@@ -125,7 +128,10 @@ it("kad send - -> browser: a stream of unknown length arrives verified", async (
   const sender = watchKad(
     env.kad(["send", "--server", env.secureOrigin, "--json", "-"], { stdin: "pipe" }),
   );
-  createReadStream(source).pipe(sender.child.stdin as NodeJS.WritableStream);
+  const stdin = sender.child.stdin as NodeJS.WritableStream;
+  // If kad dies early the pipe breaks; the test then fails on its exit, not on EPIPE.
+  stdin.on("error", () => undefined);
+  createReadStream(source).pipe(stdin);
   const { url } = await sender.waitForEvent((event) => event.event === "code");
 
   const browser = await env.launch();
