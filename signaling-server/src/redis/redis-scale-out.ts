@@ -248,5 +248,7 @@ function withDeadline<T>(promise: Promise<T>): Promise<T> {
 /** ioredis's words for "the connection is down" mean little to an operator. */
 function errorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return /Stream isn't writeable|Connection is closed/.test(text) ? "not connected to Redis" : text;
+  return /Stream isn't writeable|Connection is closed|Cluster isn't ready/.test(text)
+    ? "not connected to Redis"
+    : text;
 }
