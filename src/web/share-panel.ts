@@ -16,20 +16,18 @@ function serverBase(): string {
 export function sharePanel(code: string): HTMLElement {
   const link = roomLink(code);
   const copyStatus = h("span", { class: "copy-status", role: "status" });
+  const anchor = h("a", { href: link, "data-testid": "room-link" }, link);
   const copy = h(
     "button",
     {
       type: "button",
       class: "secondary",
       onclick: () => {
-        navigator.clipboard?.writeText(link).then(
-          () => {
-            copyStatus.textContent = "Copied.";
-          },
-          () => {
-            copyStatus.textContent = "Select the link and copy it by hand.";
-          },
-        );
+        copyLink(link, anchor).then((copied) => {
+          copyStatus.textContent = copied
+            ? "Copied."
+            : "The link is selected: copy it with Ctrl+C (or long-press).";
+        });
       },
     },
     "Copy link",
@@ -38,7 +36,7 @@ export function sharePanel(code: string): HTMLElement {
     "section",
     { class: "share-panel", "aria-label": "Share this room" },
     h("p", {}, "Open this link on the other device, or scan the code:"),
-    h("p", { class: "share-link" }, h("a", { href: link, "data-testid": "room-link" }, link)),
+    h("p", { class: "share-link" }, anchor),
     h("p", {}, copy, " ", copyStatus),
     qrImage(link),
     h(
@@ -48,6 +46,28 @@ export function sharePanel(code: string): HTMLElement {
       h("code", {}, `kad receive --server ${serverBase()} ${code}`),
     ),
   );
+}
+
+/**
+ * The Clipboard API exists only in secure contexts; on a plain-http LAN page
+ * the link is selected and the legacy copy command tried instead.
+ */
+async function copyLink(link: string, anchor: HTMLElement): Promise<boolean> {
+  if (navigator.clipboard) {
+    try {
+      await navigator.clipboard.writeText(link);
+      return true;
+    } catch {
+      // Permission refused: fall back to the selection.
+    }
+  }
+  const selection = window.getSelection();
+  selection?.selectAllChildren(anchor);
+  try {
+    return document.execCommand("copy");
+  } catch {
+    return false;
+  }
 }
 
 function qrImage(text: string): HTMLElement {

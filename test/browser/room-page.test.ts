@@ -52,6 +52,11 @@ it("asks for the password of a protected room, refuses a wrong one, and works on
   expect(await owner.evaluate(() => window.isSecureContext)).toBe(false);
   const code = await createRoom(owner, { code: "locked-room-42", password: "open sesame" });
   expect(code).toBe("locked-room-42");
+  // No Clipboard API outside a secure context: the page falls back, and says so.
+  await owner.getByRole("button", { name: "Copy link" }).click();
+  expect(await owner.locator(".copy-status").textContent()).toMatch(
+    /^(Copied\.|The link is selected)/,
+  );
 
   const guest = await openPage(browser.context, `${env.lanOrigin}/#/${code}`);
   const password = guest.getByLabel("This room is protected. Enter its password:");
