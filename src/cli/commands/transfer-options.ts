@@ -1,4 +1,6 @@
 /** Options `kad send` and `kad receive` share, parsed once: flag > environment > default. */
+import { isIP } from "node:net";
+import { networkInterfaces } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { SessionEvent } from "../../session/events.js";
 import { KadError } from "../../util/errors.js";
@@ -28,11 +30,45 @@ export interface TransferFlags {
   password?: string;
 }
 
-function parseTimeout(text: string): number {
+/** The longest wait Node's timers can express (2^31-1 ms); longer values are capped to it. */
+export const MAX_TIMEOUT_SECONDS = 2_147_483;
+
+/** Seconds, capped at MAX_TIMEOUT_SECONDS; 0 means no limit (Infinity). */
+export function parseTimeout(text: string): number {
   const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds <= 0)
-    throw new InvalidArgumentError("must be a positive number of seconds");
-  return seconds;
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds < 0)
+    throw new InvalidArgumentError("must be a number of seconds (0 for no limit)");
+  if (seconds === 0) return Number.POSITIVE_INFINITY;
+  return Math.min(seconds, MAX_TIMEOUT_SECONDS);
+}
+
+/** --bind / KAD_BIND: an IP address of this machine (any of 127.0.0.0/8, or 0.0.0.0 / ::). */
+export function parseBind(text: string): string {
+  const address = text.trim();
+  if (isIP(address) === 0) {
+    throw new InvalidArgumentError("must be an IP address of this machine, e.g. 127.0.0.1");
+  }
+  const local =
+    /^127\./.test(address) ||
+    ["0.0.0.0", "::", "::1"].includes(address) ||
+    Object.values(networkInterfaces()).some((list) =>
+      list?.some((entry) => entry.address === address.replace(/%.*$/, "")),
+    );
+  if (!local) throw new InvalidArgumentError(`${address} is not an address of this machine`);
+  return address;
+}
+
+const ICE_URL =
+  /^(stuns?|turns?):([^@\s]+@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp|tls))?$/;
+
+/** --ice: a STUN or TURN URL as libdatachannel takes it, collected into a list. */
+export function parseIce(text: string, previous: string[] | undefined): string[] {
+  if (!ICE_URL.test(text)) {
+    throw new InvalidArgumentError(
+      "must be a STUN or TURN URL, e.g. stun:stun.example.org:3478 or turn:user:pass@host:3478",
+    );
+  }
+  return [...(previous ?? []), text];
 }
 
 function parseServer(text: string): string {
@@ -41,10 +77,6 @@ function parseServer(text: string): string {
     if (url.protocol === "http:" || url.protocol === "https:") return text.replace(/\/+$/, "");
   } catch {}
   throw new InvalidArgumentError("must be an http(s) URL, e.g. http://127.0.0.1:9891");
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 export function addTransferOptions(command: Command): Command {
@@ -62,20 +94,22 @@ export function addTransferOptions(command: Command): Command {
     .option("-q, --quiet", "print errors only")
     .option(
       "--timeout <seconds>",
-      "give up waiting for the other side after this long",
+      `give up waiting for the other side after this long (0: never; at most ${MAX_TIMEOUT_SECONDS})`,
       parseTimeout,
       DEFAULT_TIMEOUT_SECONDS,
     )
     .option(
       "--ice <url>",
       "STUN/TURN server, repeatable (default: none on loopback or LAN, else stun:stun.l.google.com:19302)",
-      collect,
+      parseIce,
     )
     .addOption(
       new Option(
         "--bind <address>",
         "gather ICE candidates on this address only (default 127.0.0.1 when the server is on loopback)",
-      ).env("KAD_BIND"),
+      )
+        .env("KAD_BIND")
+        .argParser(parseBind),
     )
     .helpOption("-h, --help", "show help")
     .addHelpText("afterAll", EXIT_CODES)
