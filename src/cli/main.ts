@@ -35,14 +35,19 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (error) {
-    return reportFailure(error);
+    return reportFailure(error, argv.includes("--json"));
   }
 }
 
-function reportFailure(error: unknown): number {
+function reportFailure(error: unknown, json = false): number {
   if (error instanceof CommanderError) {
     // --help and --version end here too, with exit code 0.
-    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error.exitCode === 0) return EXIT.ok;
+    // Commander printed the message; a --json script reads stdout only.
+    const message = error.message.replace(/^error: /, "");
+    if (json)
+      process.stdout.write(`${JSON.stringify({ event: "error", code: "USAGE", message })}\n`);
+    return EXIT.usage;
   }
   if (isKadError(error)) {
     process.stderr.write(`kad: ${error.message}\n`);

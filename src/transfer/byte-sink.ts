@@ -88,7 +88,8 @@ export class FileSink extends ByteSink {
       if (!overwrite && (await exists(targetPath))) throw existsError(targetPath);
       this.tempPath = join(dirname(targetPath), `.kad-${randomBytes(6).toString("hex")}.part`);
       return open(this.tempPath, "wx").catch((error) => {
-        throw diskError(error, this.tempPath);
+        // The temporary name means nothing to the user; the directory does.
+        throw diskError(error, dirname(targetPath));
       });
     });
     this.handle.catch((error: KadError) => {

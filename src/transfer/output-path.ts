@@ -2,7 +2,8 @@
  * Creates the directories for a received file under the output directory and
  * returns its final path, refusing to follow a symbolic link on the way.
  */
-import { lstat, mkdir, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { lstat, mkdir, open, stat, unlink } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { KadError } from "../util/errors.js";
 
@@ -44,13 +45,29 @@ export function diskError(error: NodeJS.ErrnoException, path: string): KadError 
   });
 }
 
-/** Checks up front that the output directory exists and is a directory. */
+/**
+ * Checks up front, before joining any room, that the output directory exists,
+ * is a directory and takes new files: all three are usage errors (exit 2).
+ */
 export async function prepareOutputDirectory(outputDir: string): Promise<void> {
   const info = await stat(outputDir).catch(() => undefined);
   if (!info) {
-    throw new KadError("NOT_FOUND", `the output directory ${outputDir} does not exist`, {
+    throw new KadError("USAGE", `the output directory ${outputDir} does not exist`, {
       hint: "Create it first, or pick another with --output.",
     });
   }
-  if (!info.isDirectory()) throw new KadError("USAGE", `${outputDir} is not a directory`);
+  if (!info.isDirectory()) {
+    throw new KadError("USAGE", `the output ${outputDir} is not a directory`, {
+      hint: "Pick a directory with --output.",
+    });
+  }
+  // A real file, not access(): it also catches read-only mounts and ACLs.
+  const probe = join(outputDir, `.kad-${randomBytes(6).toString("hex")}.probe`);
+  const handle = await open(probe, "wx").catch((error: NodeJS.ErrnoException) => {
+    throw new KadError("USAGE", `cannot write into the output directory ${outputDir}`, {
+      hint: `${error.code ?? error.message}; receive into a directory you can write to (--output DIR).`,
+    });
+  });
+  await handle.close();
+  await unlink(probe).catch(() => {});
 }

@@ -35,16 +35,17 @@ export function receiveCommand(): Command {
   )
     .addHelpText("after", EXAMPLES)
     .action(async (code: string | undefined, flags: ReceiveFlags) => {
-      const shareCode = code ?? process.env.KAD_CODE;
-      if (!shareCode) throw usage("missing code", "Run kad receive CODE (or set KAD_CODE).");
-      if (flags.output === "-" && flags.json) {
-        throw usage("--json and -o - both want stdout", "Drop --json, or save into a directory.");
-      }
-      const { prepareOutputDirectory } = await import("../../transfer/output-path.js");
-      const { runReceive } = await import("../../session/receive-session.js");
-      if (flags.output !== "-") await prepareOutputDirectory(flags.output);
-      await runWithReporter(flags, "receive", (emit, signal) =>
-        runReceive(
+      // Checks run inside the reporter, so --json reports their failures too.
+      await runWithReporter(flags, "receive", async (emit, signal) => {
+        const shareCode = code ?? process.env.KAD_CODE;
+        if (!shareCode) throw usage("missing code", "Run kad receive CODE (or set KAD_CODE).");
+        if (flags.output === "-" && flags.json) {
+          throw usage("--json and -o - both want stdout", "Drop --json, or save into a directory.");
+        }
+        const { prepareOutputDirectory } = await import("../../transfer/output-path.js");
+        const { runReceive } = await import("../../session/receive-session.js");
+        if (flags.output !== "-") await prepareOutputDirectory(flags.output);
+        return runReceive(
           {
             code: shareCode,
             server: flags.server,
@@ -59,7 +60,7 @@ export function receiveCommand(): Command {
           },
           emit,
           signal,
-        ),
-      );
+        );
+      });
     });
 }

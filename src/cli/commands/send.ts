@@ -38,17 +38,21 @@ export function sendCommand(): Command {
   )
     .addHelpText("after", EXAMPLES)
     .action(async (paths: string[], flags: SendFlags) => {
-      if (flags.code !== undefined && !isValidCode(normalizeCode(flags.code))) {
-        throw usage(`invalid code: ${flags.code}`, "A code has 5-64 letters, digits or dashes.");
-      }
-      // Loaded only now, so `kad --help` stays instant.
-      const { collectSources } = await import("../../transfer/sources.js");
-      const { runSend } = await import("../../session/send-session.js");
-      const sources = await collectSources(paths);
-      const usesStdin = sources.some((source) => source.kind === "stdin");
+      const usesStdin = paths.includes("-");
       try {
-        await runWithReporter(flags, "send", (emit, signal) =>
-          runSend(
+        // Checks run inside the reporter, so --json reports their failures too.
+        await runWithReporter(flags, "send", async (emit, signal) => {
+          if (flags.code !== undefined && !isValidCode(normalizeCode(flags.code))) {
+            throw usage(
+              `invalid code: ${flags.code}`,
+              "A code has 5-64 letters, digits or dashes.",
+            );
+          }
+          // Loaded only now, so `kad --help` stays instant.
+          const { collectSources } = await import("../../transfer/sources.js");
+          const { runSend } = await import("../../session/send-session.js");
+          const sources = await collectSources(paths);
+          return runSend(
             {
               sources,
               server: flags.server,
@@ -62,8 +66,8 @@ export function sendCommand(): Command {
             },
             emit,
             signal,
-          ),
-        );
+          );
+        });
       } finally {
         // A read that was cut short would otherwise keep the process alive.
         if (usesStdin) process.stdin.destroy();

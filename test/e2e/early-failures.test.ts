@@ -1,0 +1,100 @@
+/**
+ * Failures found before any session starts: under --json each ends with an
+ * `error` event on stdout (a script reads nothing else); the receiver's output
+ * directory is checked (exists, is a directory, takes files) before it joins.
+ */
+import { spawn } from "node:child_process";
+import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
+import { watchKad } from "../helpers/kad-process.js";
+import { useTempDir } from "../helpers/temp-dir.js";
+import { KAD, kad, startSend } from "../helpers/transfer-cli.js";
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startSignalingServer({ host: "127.0.0.1", port: 0 });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+async function run(args: string[], cwd?: string) {
+  const child = kad(args, { ...(cwd ? { cwd } : {}) });
+  return { result: await child.exited, events: child.events };
+}
+
+describe("--json reports failures found before the session", () => {
+  it("a missing path, a usage error of kad's own and one of the option parser", async () => {
+    const dir = await useTempDir();
+    const missing = await run(["send", "--json", "--server", server.url, "nothere"], dir);
+    expect(missing.result.code).toBe(1);
+    expect(missing.events).toEqual([
+      { event: "error", code: "NOT_FOUND", message: "no such file or directory: nothere" },
+    ]);
+
+    const badCode = await run(["send", "--json", "--server", server.url, "--code", "x", "-"]);
+    expect(badCode.result.code).toBe(2);
+    expect(badCode.events).toEqual([{ event: "error", code: "USAGE", message: "invalid code: x" }]);
+
+    const badTimeout = await run(["receive", "--json", "--timeout", "abc", "1-a-b"]);
+    expect(badTimeout.result.code).toBe(2);
+    expect(badTimeout.events).toHaveLength(1);
+    expect(badTimeout.events[0]).toMatchObject({ event: "error", code: "USAGE" });
+    expect(String(badTimeout.events[0]?.message)).toContain("--timeout");
+  });
+});
+
+describe("the receiver's output directory", () => {
+  it("missing, or a file: exit 2 naming it, with a --json error event", async () => {
+    const dir = await useTempDir();
+    await writeFile(join(dir, "file.txt"), "x");
+    const missing = await run(
+      ["receive", "--json", "--server", server.url, "-o", "gone", "1-a-b"],
+      dir,
+    );
+    expect(missing.result.code).toBe(2);
+    expect(missing.events).toEqual([
+      { event: "error", code: "USAGE", message: "the output directory gone does not exist" },
+    ]);
+    const file = await run(["receive", "--server", server.url, "-o", "file.txt", "1-a-b"], dir);
+    expect(file.result.code).toBe(2);
+    expect(file.result.stderr).toContain("file.txt is not a directory");
+  });
+
+  it("not writable: exit 2 naming the directory, before the sender sees a receiver", async () => {
+    const dir = await useTempDir();
+    await chmod(dir, 0o755);
+    await writeFile(join(dir, "a.txt"), "hello");
+    await mkdir(join(dir, "ro"), { mode: 0o555 });
+    const { sender, code } = await startSend(server.url, ["a.txt"], { cwd: dir });
+    // As root every directory is writable; an unprivileged user meets the check.
+    const receiver = watchKad(
+      spawn(
+        "setpriv",
+        ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, KAD].concat([
+          "receive",
+          "--json",
+          "--server",
+          server.url,
+          "-o",
+          "ro",
+          code,
+        ]),
+        { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+      ),
+    );
+    const received = await receiver.exited;
+    sender.child.kill();
+    await sender.exited;
+    expect(received, receiver.stderr()).toBe(2);
+    expect(receiver.events).toEqual([
+      { event: "error", code: "USAGE", message: "cannot write into the output directory ro" },
+    ]);
+    expect(sender.events.some((event) => event.event === "peer")).toBe(false);
+    expect(await readdir(join(dir, "ro"))).toEqual([]);
+  });
+});
