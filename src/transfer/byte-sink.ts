@@ -148,18 +148,32 @@ export class FileSink extends ByteSink {
 export class StreamSink extends ByteSink {
   constructor(private readonly output: Writable) {
     super();
+    // Without a listener, a reader that went away (EPIPE) crashes the process.
+    output.on("error", (error) => {
+      this.failure ??= stdoutError(error);
+    });
   }
 
   protected writeBatch(batch: Uint8Array[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.output.write(Buffer.concat(batch), (error) => {
-        if (error) reject(new KadError("DISK", `cannot write to stdout: ${error.message}`));
+        if (error) reject(stdoutError(error));
         else resolve();
       });
     });
   }
 
   protected async close(): Promise<void> {}
+}
+
+function stdoutError(error: NodeJS.ErrnoException): KadError {
+  if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") {
+    return new KadError("DISK", "the program reading stdout stopped before the stream ended", {
+      hint: "Everything it read was correct, but the stream is incomplete.",
+      cause: error,
+    });
+  }
+  return new KadError("DISK", `cannot write to stdout: ${error.message}`, { cause: error });
 }
 
 async function exists(path: string): Promise<boolean> {
