@@ -8,6 +8,7 @@ import { access, lstat, readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { KadError } from "../util/errors.js";
 import { mimeTypeOf } from "./mime.js";
+import { MAX_PATH_DEPTH } from "./safe-path.js";
 
 export const MAX_FILES = 100_000;
 export const STDIN_NAME = "stdin";
@@ -45,6 +46,7 @@ export async function collectSources(paths: string[]): Promise<SendSource[]> {
   for (const path of paths) await addPath(resolve(path), basename(resolve(path)), sources, path);
   if (sources.length === 0) throw new KadError("USAGE", "the directories given contain no files");
   refuseDuplicates(sources);
+  refuseTooDeep(sources);
   return sources;
 }
 
@@ -91,6 +93,17 @@ async function addDirectory(directory: string, relativePath: string, into: SendS
     if (info.isSymbolicLink() || !(info.isFile() || info.isDirectory())) continue;
     await addPath(absolutePath, `${relativePath}/${entry}`, into, absolutePath);
   }
+}
+
+/** A receiver refuses paths deeper than MAX_PATH_DEPTH; better to say so before a code is made. */
+function refuseTooDeep(sources: SendSource[]): void {
+  const deep = sources.find((source) => source.relativePath.split("/").length > MAX_PATH_DEPTH);
+  if (!deep) return;
+  throw new KadError(
+    "USAGE",
+    `${deep.relativePath} is more than ${MAX_PATH_DEPTH} levels deep; a receiver would refuse it`,
+    { hint: "Send a directory further down the tree, or archive it (tar c dir | kad send -)." },
+  );
 }
 
 /** Two sources that would land on the same path would make the receiver refuse the second. */

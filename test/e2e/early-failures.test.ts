@@ -48,6 +48,20 @@ describe("--json reports failures found before the session", () => {
   });
 });
 
+describe("kad send refuses up front what every receiver would refuse", () => {
+  it("a tree deeper than a receiver takes: exit 2 before a code is made", async () => {
+    const dir = await useTempDir();
+    const levels = Array.from({ length: 32 }, (_, i) => `l${i}`);
+    await mkdir(join(dir, "deep", ...levels), { recursive: true });
+    await writeFile(join(dir, "deep", ...levels, "f.txt"), "x");
+    const { result, events } = await run(["send", "--json", "--server", server.url, "deep"], dir);
+    expect(result.code).toBe(2);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ event: "error", code: "USAGE" });
+    expect(String(events[0]?.message)).toMatch(/f\.txt is more than 32 levels deep/);
+  });
+});
+
 describe("the receiver's output directory", () => {
   it("missing, or a file: exit 2 naming it, with a --json error event", async () => {
     const dir = await useTempDir();
