@@ -83,6 +83,7 @@ export class RoomSession {
       giveUpWhenConnectionDrops(
         transfer,
         new PageError("peer-left", `${name} left before the transfer finished.`),
+        () => !this.memberNames.has(transfer.peerId),
       );
     }
   }
@@ -206,18 +207,27 @@ function lingerThenClose(link: PeerLink): void {
  * A member who left the room may still be finishing its last bytes, but a
  * closed tab or killed process sends no goodbye on the data channel: its ICE
  * connection just stops answering (Chromium reports "disconnected" within
- * about 5 s). So once the member has left, a connection that is not (or no
- * longer) "connected" means the transfer is over; a grace period bounds the rest.
+ * about 5 s). So once the member has left, a connection that drops means the
+ * transfer is over, and a grace period bounds the rest. A transfer still
+ * setting up ends by itself (the server refuses the relay, or ICE fails), and
+ * a member who is back in the list by then (a glitch) is not given up on.
  */
-function giveUpWhenConnectionDrops(transfer: ActiveTransfer, error: PageError): void {
+function giveUpWhenConnectionDrops(
+  transfer: ActiveTransfer,
+  error: PageError,
+  stillGone: () => boolean,
+): void {
+  const giveUp = () => {
+    if (stillGone()) transfer.abort(error);
+  };
   const pc = transfer.link?.pc;
-  const giveUp = () => transfer.abort(error);
-  if (pc?.connectionState !== "connected") {
+  const dropped = () => pc !== undefined && pc.connectionState !== "connected";
+  if (dropped()) {
     giveUp();
     return;
   }
-  pc.addEventListener("connectionstatechange", () => {
-    if (pc.connectionState !== "connected") giveUp();
+  pc?.addEventListener("connectionstatechange", () => {
+    if (dropped()) giveUp();
   });
   setTimeout(giveUp, PEER_LEFT_GRACE_MS);
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { expect, it } from "vitest";
 import {
   createRoom,
   openPage,
@@ -12,19 +12,12 @@ import {
   waitJoined,
 } from "../helpers/browser.js";
 import { saveScreenshot } from "../helpers/browser-artifacts.js";
-import { type BrowserEnv, startBrowserEnv } from "../helpers/browser-env.js";
+import { useBrowserEnv } from "../helpers/browser-env.js";
 import { sha256File, writeRandomFile } from "../helpers/files.js";
 import { watchKad } from "../helpers/kad-process.js";
 import { useTempDir } from "../helpers/temp-dir.js";
 
-// Real browsers and transfers on two busy cores: generous, but bounded.
-vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
-
-let env: BrowserEnv;
-beforeAll(async () => {
-  env = await startBrowserEnv();
-});
-afterAll(() => env?.close());
+const env = useBrowserEnv();
 
 const MiB = 1024 * 1024;
 

@@ -6,7 +6,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { expect, it } from "vitest";
 import {
   createRoom,
   openPage,
@@ -15,21 +15,14 @@ import {
   waitForMember,
   waitForTransfers,
 } from "../helpers/browser.js";
-import { type BrowserEnv, startBrowserEnv } from "../helpers/browser-env.js";
+import { useBrowserEnv } from "../helpers/browser-env.js";
 import { sha256File, writeRandomFile } from "../helpers/files.js";
 import { watchKad } from "../helpers/kad-process.js";
 import { useTempDir } from "../helpers/temp-dir.js";
 
 const REFERENCE_PEER = resolve(import.meta.dirname, "../helpers/reference-peer.mjs");
 
-// Real browsers and transfers on two busy cores: generous, but bounded.
-vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
-
-let env: BrowserEnv;
-beforeAll(async () => {
-  env = await startBrowserEnv();
-});
-afterAll(() => env?.close());
+const env = useBrowserEnv();
 
 function referencePeer(config: Record<string, unknown>) {
   const full = { server: env.secureOrigin, bind: env.namespace.address, ...config };

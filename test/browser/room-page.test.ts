@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { open as openFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { expect, it } from "vitest";
 import {
   createRoom,
   openPage,
@@ -14,18 +14,11 @@ import {
   waitJoined,
 } from "../helpers/browser.js";
 import { saveScreenshot } from "../helpers/browser-artifacts.js";
-import { type BrowserEnv, startBrowserEnv } from "../helpers/browser-env.js";
+import { useBrowserEnv } from "../helpers/browser-env.js";
 import { sha256File, writeRandomFile } from "../helpers/files.js";
 import { useTempDir } from "../helpers/temp-dir.js";
 
-// Real browsers and transfers on two busy cores: generous, but bounded.
-vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
-
-let env: BrowserEnv;
-beforeAll(async () => {
-  env = await startBrowserEnv();
-});
-afterAll(() => env?.close());
+const env = useBrowserEnv();
 
 it("says so when a code names no room, and when it cannot be a code at all", async () => {
   const browser = await env.launch();

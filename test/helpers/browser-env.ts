@@ -8,6 +8,7 @@ import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { afterAll, beforeAll, vi } from "vitest";
 import { type LaunchedChromium, launchChromium } from "./chromium.js";
 import { createNetNamespace, type NetNamespace } from "./netns.js";
 
@@ -30,6 +31,21 @@ export interface BrowserEnv {
   /** `node SCRIPT ARGS...` inside the namespace (stdout and stderr piped). */
   node(script: string, args: string[]): ChildProcess;
   close(): Promise<void>;
+}
+
+/**
+ * One environment for the calling test file: started before its tests,
+ * closed after them. The returned object is filled in by `beforeAll`.
+ */
+export function useBrowserEnv(): BrowserEnv {
+  // Real browsers and transfers on two busy cores: generous, but bounded.
+  vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
+  const env = {} as BrowserEnv;
+  beforeAll(async () => {
+    Object.assign(env, await startBrowserEnv());
+  });
+  afterAll(() => env.close?.());
+  return env;
 }
 
 export async function startBrowserEnv(): Promise<BrowserEnv> {
