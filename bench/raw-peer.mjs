@@ -67,13 +67,21 @@ process.on(
     if (message.kind === "description") {
       peer.setRemoteDescription(message.sdp, message.type);
       remoteDescriptionSet = true;
-      for (const c of pendingCandidates.splice(0)) peer.addRemoteCandidate(c.candidate, c.mid);
+      for (const c of pendingCandidates.splice(0)) addCandidate(c);
     } else if (message.kind === "candidate") {
-      if (remoteDescriptionSet) peer.addRemoteCandidate(message.candidate, message.mid);
+      if (remoteDescriptionSet) addCandidate(message);
       else pendingCandidates.push(message);
     }
   }),
 );
+
+// libdatachannel sometimes refuses a trickled candidate ("without ICE
+// transport") under load; the connection forms from the others, as in kad.
+function addCandidate({ candidate, mid }) {
+  try {
+    peer.addRemoteCandidate(candidate, mid);
+  } catch {}
+}
 
 function finish(bytes, hash) {
   report({ kind: "result", bytes, sha256: hash.digest("hex"), ms: performance.now() - startedAt });
