@@ -31,6 +31,9 @@ export interface ReceiveContext {
   bytes: number;
 }
 
+/** Longest wait for a refusal to leave before the connection closes. */
+export const REFUSAL_FLUSH_MS = 1_000;
+
 /** A receive that a newer initiate from the same sender replaced before any data. */
 export class Superseded extends Error {}
 
@@ -142,9 +145,21 @@ export async function receiveOne(
     context.transferring = false;
     stall.stop();
     context.cancelConnecting = undefined;
+    // Let a refusal just sent to a kad sender leave before the connection closes.
+    await drainBriefly(answerer.own());
     peer.close();
     throw error;
   }
+}
+
+async function drainBriefly(channel: RtcChannel | undefined): Promise<void> {
+  if (!channel?.isOpen) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const cap = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, REFUSAL_FLUSH_MS);
+  });
+  await Promise.race([channel.drain().then(() => new Promise((r) => setTimeout(r, 100))), cap]);
+  clearTimeout(timer);
 }
 
 function watchSenderLeaving(

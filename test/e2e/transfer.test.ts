@@ -179,9 +179,9 @@ describe("kad send / kad receive", () => {
     await writeFile(join(dir, "note.txt"), "new\n");
     await writeFile(join(dir, "out", "note.txt"), "old\n");
     const refused = await transfer(["note.txt"], ["-o", "out"], dir);
-    expect(refused.received.code).toBe(1);
+    expect(refused.received.code, `receiver: ${refused.received.stderr}`).toBe(1);
     expect(refused.received.stderr).toMatch(/already exists/);
-    expect(refused.sent.code).toBe(1);
+    expect(refused.sent.code, `sender: ${refused.sent.stderr}`).toBe(1);
     expect(await readFile(join(dir, "out", "note.txt"), "utf8")).toBe("old\n");
     expect(await readdir(join(dir, "out"))).toEqual(["note.txt"]);
 
