@@ -67,6 +67,8 @@ export class FileReceiver {
   private hash: Hash = createHash("sha256");
   private bytes = 0;
   private reported = 0;
+  /** Known from the metadata, before its path is checked: a refusal of the path reaches a kad sender too. */
+  private peerIsKad = false;
   private resolveDone!: (file: ReceivedFile) => void;
   private rejectDone!: (error: Error) => void;
 
@@ -115,6 +117,7 @@ export class FileReceiver {
       throw new KadError("PROTOCOL", `the sender's file description is invalid (${parsed.reason})`);
     const metadata = parsed.message;
     const fromKad = metadata.kad !== undefined;
+    this.peerIsKad = fromKad;
     if (metadata.size === UNKNOWN_SIZE && !metadata.kad?.stream) {
       throw new KadError("PROTOCOL", "the sender announced no size");
     }
@@ -225,7 +228,7 @@ export class FileReceiver {
     this.state = "failed";
     const failure =
       error instanceof KadError ? error : new KadError("INTERNAL", String(error), { cause: error });
-    if (tellPeer && this.file?.fromKad) {
+    if (tellPeer && this.peerIsKad) {
       const code =
         failure.code === "EXISTS" || failure.code === "INTEGRITY" || failure.code === "DISK"
           ? failure.code
