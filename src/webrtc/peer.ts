@@ -19,6 +19,9 @@ export interface IceConfig {
   bindAddress: string | undefined;
 }
 
+/** Longest wait for ICE gathering; host candidates come at once, STUN answers within a second or two. */
+export const MAX_GATHERING_MS = 3_000;
+
 type Deferred<T> = { promise: Promise<T>; resolve(value: T): void; reject(error: Error): void };
 
 function deferred<T>(): Deferred<T> {
@@ -82,7 +85,19 @@ export class RtcPeer implements HandshakePeer {
     this.setRemote(answer);
   }
 
+  /**
+   * All local candidates (non-trickle), or those gathered within
+   * MAX_GATHERING_MS: a STUN server that never answers would otherwise hold
+   * the handshake until its step times out.
+   */
   localCandidates(): Promise<Candidate[]> {
+    const cap = setTimeout(
+      () => this.gathered.resolve([...this.localCandidateList]),
+      MAX_GATHERING_MS,
+    );
+    cap.unref?.();
+    const stop = () => clearTimeout(cap);
+    this.gathered.promise.then(stop, stop);
     return this.gathered.promise;
   }
 

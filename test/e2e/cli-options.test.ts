@@ -74,6 +74,22 @@ describe("network options", () => {
     expect(received.code).toBe(0);
   });
 
+  it("a STUN server that never answers only delays the transfer (gathering is capped)", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "out"));
+    await writeFile(join(dir, "a.txt"), "hello");
+    // Port 9 (discard) on loopback: nothing answers there.
+    const ice = ["--ice", "stun:127.0.0.1:9"];
+    const { sender, code } = await startSend(server.url, [...ice, "a.txt"], { cwd: dir });
+    const receiver = kad(["receive", "--json", ...ice, "--server", server.url, "-o", "out", code], {
+      cwd: dir,
+    });
+    const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+    expect(received.stderr).toBe("");
+    expect(sent.code).toBe(0);
+    expect(received.code).toBe(0);
+  });
+
   it("a negative or non-numeric --timeout is a usage error", async () => {
     for (const value of ["-1", "abc", ""]) {
       const { result } = await sendWith(["--timeout", value]);
