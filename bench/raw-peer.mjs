@@ -56,6 +56,7 @@ function guarded(callback) {
   };
 }
 
+peer.onStateChange(guarded((state) => report({ kind: "state", state })));
 peer.onLocalDescription(guarded((sdp, type) => report({ kind: "description", sdp, type })));
 peer.onLocalCandidate(guarded((candidate, mid) => report({ kind: "candidate", candidate, mid })));
 
@@ -87,6 +88,9 @@ function finish(bytes, hash) {
   report({ kind: "result", bytes, sha256: hash.digest("hex"), ms: performance.now() - startedAt });
   shutdown(0);
 }
+
+// Messages sent before this listener existed would be lost: say we listen.
+report({ kind: "ready" });
 
 if (role === "send") {
   channel = peer.createDataChannel("share");
