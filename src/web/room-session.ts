@@ -43,7 +43,7 @@ export class RoomSession {
   private memberNames = new Map<string, string>();
 
   constructor(
-    private readonly signaling: Signaling,
+    private signaling: Signaling,
     private readonly options: LinkOptions,
   ) {
     this.members = new MembersList((member, files) => this.send(member, files));
@@ -59,6 +59,11 @@ export class RoomSession {
         this.transfers,
       ),
     );
+  }
+
+  /** After a rejoin: new transfers go through the new connection, running ones go on. */
+  reconnect(signaling: Signaling): void {
+    this.signaling = signaling;
   }
 
   get busy(): boolean {

@@ -46,14 +46,21 @@ export function roomView(code: string, created: CreatedRoom | undefined): RoomVi
   let signaling: Signaling | undefined;
   let session: RoomSession | undefined;
   let left = false;
+  /** Remembered so a rejoin after a lost connection does not ask again. */
+  let joinedPassword = created?.password;
 
   const showError = (error: unknown) => {
     status.textContent = "";
     const retry = h(
       "button",
-      { type: "button", onclick: () => void enter(created?.password) },
+      { type: "button", onclick: () => void enter(joinedPassword) },
       "Try again",
     );
+    if (session) {
+      // A failed rejoin: keep the transfers on screen.
+      status.replaceChildren(`${describeError(error)} `, retry);
+      return;
+    }
     const home = h("a", { class: "button secondary", href: "#/" }, "Create a new room");
     const kind = error instanceof PageError ? error.kind : "unknown";
     const canRetry = kind === "server-unreachable" || kind === "timeout" || kind === "unknown";
@@ -69,7 +76,7 @@ export function roomView(code: string, created: CreatedRoom | undefined): RoomVi
   };
 
   const enter = async (knownPassword: string | undefined): Promise<void> => {
-    replaceChildren(body);
+    if (!session) replaceChildren(body);
     try {
       status.textContent = "Looking up the room…";
       const info = await lookupRoom(code);
@@ -85,7 +92,10 @@ export function roomView(code: string, created: CreatedRoom | undefined): RoomVi
         });
         const username = attempt === 1 && created ? created.username : randomUsername();
         const result = await signaling.join({ username, roomname: code, password });
-        if (result === "joined") return joined(signaling, username);
+        if (result === "joined") {
+          joinedPassword = password;
+          return joined(signaling, username);
+        }
         if (result === "CREDENTIALS") {
           password = await askPassword("That password is wrong. Try again.");
           continue;
@@ -105,10 +115,15 @@ export function roomView(code: string, created: CreatedRoom | undefined): RoomVi
   };
 
   const joined = async (connection: Signaling, username: string) => {
-    session = new RoomSession(connection, { iceServers: iceServersFor(location.hostname) });
+    if (session) {
+      session.reconnect(connection);
+      if (!body.contains(session.element)) replaceChildren(body, session.element);
+    } else {
+      session = new RoomSession(connection, { iceServers: iceServersFor(location.hostname) });
+      replaceChildren(body, session.element);
+    }
     status.textContent = `You are ${username}. Files sent to you appear below.`;
     element.dataset.state = "joined";
-    replaceChildren(body, session.element);
     session.updateMembers(await connection.listMembers());
   };
 
@@ -117,7 +132,7 @@ export function roomView(code: string, created: CreatedRoom | undefined): RoomVi
     element.dataset.state = "disconnected";
     const rejoin = h(
       "button",
-      { type: "button", onclick: () => void enter(created?.password) },
+      { type: "button", onclick: () => void enter(joinedPassword) },
       "Rejoin",
     );
     status.replaceChildren(

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { open as openFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { Page, WebSocketRoute } from "playwright-core";
 import { expect, it } from "vitest";
 import {
   createRoom,
@@ -148,3 +148,38 @@ async function tabTo(page: Page, text: string): Promise<void> {
   }
   throw new Error(`no focusable element "${text}" within 20 tabs`);
 }
+
+it("rejoins after losing the server connection and keeps its transfers", async () => {
+  const dir = await useTempDir();
+  const [first, second] = [join(dir, "before.bin"), join(dir, "after.bin")];
+  await writeRandomFile(first, 30_000);
+  await writeRandomFile(second, 40_000);
+  const browser = await env.launch();
+  const sender = await openPage(browser.context, `${env.secureOrigin}/`);
+  const code = await createRoom(sender);
+  const receiver = await browser.context.newPage();
+  const sockets: WebSocketRoute[] = [];
+  await receiver.routeWebSocket(/.*/, (socket) => {
+    socket.connectToServer();
+    sockets.push(socket);
+  });
+  await receiver.goto(`${env.secureOrigin}/#/${code}`);
+  await waitJoined(receiver);
+  const receiverName = await ownName(receiver);
+  await sendFiles(sender, await waitForMember(sender, receiverName), [first]);
+  await waitForTransfers(receiver, "receive", 1);
+
+  await sockets[0]?.close();
+  await receiver.locator(".room[data-state=disconnected]").waitFor();
+  await receiver.getByRole("button", { name: "Rejoin" }).click();
+  await waitJoined(receiver);
+  expect(await receiver.locator(".transfer").count()).toBe(1);
+  await sendFiles(sender, await waitForMember(sender, await ownName(receiver)), [second]);
+  await waitForTransfers(receiver, "receive", 2);
+  expect(await saveAll(receiver)).toEqual(
+    new Map([
+      ["before.bin", await sha256File(first)],
+      ["after.bin", await sha256File(second)],
+    ]),
+  );
+});
