@@ -8,9 +8,13 @@ export const PLAIN_PROGRESS_INTERVAL_MS = 2_000;
 
 export class PlainReporter implements Reporter {
   private readonly throttle = new Throttle(PLAIN_PROGRESS_INTERVAL_MS);
-  private readonly rate = new RateMeter();
+  /** One meter per file, started at its `file` event: another file's samples would skew it. */
+  private readonly rates = new Map<string, RateMeter>();
 
-  constructor(private readonly out: Writable) {}
+  constructor(
+    private readonly out: Writable,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   event(event: SessionEvent): void {
     const line = this.lineFor(event);
@@ -30,19 +34,34 @@ export class PlainReporter implements Reporter {
       case "peer":
         return `connected to ${event.name}`;
       case "file":
+        this.startMeter(event.name);
         return `${event.name} (${event.size === null ? "stream" : formatBytes(event.size)})`;
       case "progress": {
-        const rate = this.rate.update(event.bytes);
-        if (!this.throttle.allow(event.name)) return undefined;
+        const now = this.now();
+        const meter = this.rates.get(event.name) ?? this.startMeter(event.name, now);
+        const rate = meter.update(event.bytes, now);
+        if (!this.throttle.allow(event.name, now)) return undefined;
         const share = event.total ? ` ${Math.floor((event.bytes * 100) / event.total)}%` : "";
-        return `  ${event.name}:${share} ${formatBytes(event.bytes)} at ${formatBytes(rate)}/s`;
+        const speed = rate > 0 ? ` at ${formatBytes(rate)}/s` : "";
+        return `  ${event.name}:${share} ${formatBytes(event.bytes)}${speed}`;
       }
-      case "file-done":
-        return `  ${event.name}: done, ${formatBytes(event.size)}, sha256 ${event.sha256}${event.path ? `, saved as ${event.path}` : ""}`;
+      case "file-done": {
+        this.rates.delete(event.name);
+        const where =
+          event.path === "-" ? ", written to stdout" : event.path ? `, saved as ${event.path}` : "";
+        return `  ${event.name}: done, ${formatBytes(event.size)}, sha256 ${event.sha256}${where}`;
+      }
       case "done":
         return `done: ${event.files} file${event.files === 1 ? "" : "s"}, ${formatBytes(event.bytes)}`;
       case "error":
         return undefined;
     }
+  }
+
+  private startMeter(name: string, now = this.now()): RateMeter {
+    const meter = new RateMeter();
+    meter.update(0, now);
+    this.rates.set(name, meter);
+    return meter;
   }
 }
