@@ -13,6 +13,15 @@ export function formatBytes(bytes: number): string {
     : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
 }
 
+/** A time left for people: "42s", "3m 05s", "2h 07m". */
+export function formatDuration(totalSeconds: number): string {
+  const seconds = Math.max(0, Math.round(totalSeconds));
+  if (seconds < 60) return `${seconds}s`;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${pad(seconds % 60)}s`;
+  return `${Math.floor(seconds / 3600)}h ${pad(Math.floor((seconds % 3600) / 60))}m`;
+}
+
 /** Smooths a byte rate over a short window. */
 export class RateMeter {
   private samples: Array<{ at: number; bytes: number }> = [];

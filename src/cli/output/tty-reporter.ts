@@ -3,12 +3,14 @@
  * receive command, the browser link and its QR code, then a progress bar per
  * file (and a total for several), all on stderr.
  */
+
+import { dirname } from "node:path";
 import type { Writable } from "node:stream";
 import { MultiBar, type SingleBar } from "cli-progress";
 import ora, { type Ora } from "ora";
 import qrcode from "qrcode-terminal";
 import type { SessionEvent } from "../../session/events.js";
-import { formatBytes, RateMeter } from "./format.js";
+import { formatBytes, formatDuration, RateMeter } from "./format.js";
 import type { Reporter } from "./reporter.js";
 
 interface FileBar {
@@ -23,6 +25,8 @@ export class TtyReporter implements Reporter {
   private readonly bars = new Map<string, FileBar>();
   private totalBar: SingleBar | undefined;
   private filesDone = 0;
+  /** Where the receiver put each file ("-" for stdout), to say so at the end. */
+  private readonly savedPaths: string[] = [];
 
   constructor(
     private readonly out: Writable,
@@ -35,14 +39,17 @@ export class TtyReporter implements Reporter {
     else if (event.event === "peer") this.stopSpinner(`connected to ${event.name}`);
     else if (event.event === "file") this.addBar(event.name, event.size, event.count);
     else if (event.event === "progress") this.progress(event.name, event.bytes);
-    else if (event.event === "file-done") this.fileDone(event.name, event.size);
+    else if (event.event === "file-done") this.fileDone(event.name, event.size, event.path);
     else if (event.event === "done") this.finish(event.files, event.bytes);
   }
 
   private finish(files: number, bytes: number): void {
     this.close();
     const verb = this.role === "send" ? "sent" : "received";
-    this.out.write(`${verb} ${files} file${files === 1 ? "" : "s"}, ${formatBytes(bytes)}\n`);
+    const where = this.role === "receive" ? whereSaved(this.savedPaths) : "";
+    this.out.write(
+      `${verb} ${files} file${files === 1 ? "" : "s"}, ${formatBytes(bytes)}${where}\n`,
+    );
   }
 
   failed(): void {
@@ -112,7 +119,8 @@ export class TtyReporter implements Reporter {
     );
   }
 
-  private fileDone(name: string, size: number): void {
+  private fileDone(name: string, size: number, path: string | undefined): void {
+    if (path !== undefined) this.savedPaths.push(path);
     const entry = this.bars.get(name);
     entry?.bar.update(Math.max(size, 1), this.payload(name, size, size, 0));
     entry?.bar.stop();
@@ -142,7 +150,19 @@ export class TtyReporter implements Reporter {
       done: formatBytes(bytes),
       size: total === null ? "?" : formatBytes(total),
       speed: speed > 0 ? `${formatBytes(speed)}/s` : "",
-      timeLeft: remaining !== undefined ? `ETA ${remaining}s` : "",
+      timeLeft: remaining !== undefined ? `ETA ${formatDuration(remaining)}` : "",
     };
   }
+}
+
+/** ", saved as PATH" for one file, ", saved in DIR" for several (their common directory). */
+export function whereSaved(paths: string[]): string {
+  if (paths.length === 0) return "";
+  if (paths.every((path) => path === "-")) return ", written to stdout";
+  if (paths.length === 1) return `, saved as ${paths[0]}`;
+  let common = dirname(paths[0] ?? "");
+  while (!paths.every((path) => path.startsWith(`${common}/`)) && common !== dirname(common)) {
+    common = dirname(common);
+  }
+  return `, saved in ${common}`;
 }
