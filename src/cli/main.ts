@@ -13,7 +13,8 @@ Exit codes:
   3    server or peer unreachable, or the peer left
   4    integrity failure (size or SHA-256 mismatch)
   5    timeout
-  130  interrupted (Ctrl-C)`;
+  130  interrupted (Ctrl-C)
+  143  terminated (SIGTERM)`;
 
 export function buildProgram(): Command {
   const program = new Command("kad")

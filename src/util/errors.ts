@@ -11,6 +11,8 @@ export const EXIT = {
   integrity: 4,
   timeout: 5,
   interrupted: 130,
+  /** 128 + SIGTERM, the shell's convention. */
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -31,6 +33,7 @@ export type ErrorCode =
   | "DISK"
   | "TIMEOUT"
   | "INTERRUPTED"
+  | "TERMINATED"
   | "INTERNAL";
 
 const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
@@ -49,6 +52,7 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   DISK: EXIT.failure,
   TIMEOUT: EXIT.timeout,
   INTERRUPTED: EXIT.interrupted,
+  TERMINATED: EXIT.terminated,
   INTERNAL: EXIT.failure,
 };
 

@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { SessionEvent } from "../../session/events.js";
-import { KadError } from "../../util/errors.js";
+import { isKadError, KadError } from "../../util/errors.js";
 import { createReporter } from "../output/reporter.js";
 
 /**
@@ -15,7 +15,8 @@ export const EXIT_GRACE_MS = 2_000;
 const EXIT_CODES = `
 Exit codes: 0 success (the sender only once the receiver confirmed every byte),
 1 other failure, 2 usage, 3 server or peer unreachable or the peer left,
-4 integrity (size or SHA-256 mismatch), 5 timeout, 130 interrupted.`;
+4 integrity (size or SHA-256 mismatch), 5 timeout, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM).`;
 
 /** Default --timeout: as long as a room lives. */
 export const DEFAULT_TIMEOUT_SECONDS = 1800;
@@ -135,7 +136,9 @@ export async function runWithReporter<T>(
     role,
   });
   const controller = new AbortController();
-  const interrupt = () => {
+  let terminated = false;
+  const interrupt = (signal: NodeJS.Signals) => {
+    terminated = signal === "SIGTERM";
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
     process.once("SIGINT", () => process.exit(130));
@@ -146,8 +149,14 @@ export async function runWithReporter<T>(
   try {
     return await run((event) => reporter.event(event), controller.signal);
   } catch (error) {
-    reporter.failed(error);
-    throw error;
+    const failure =
+      terminated && isKadError(error) && error.code === "INTERRUPTED"
+        ? new KadError("TERMINATED", "terminated (SIGTERM)", {
+            hint: "Nothing was left half-written.",
+          })
+        : error;
+    reporter.failed(failure);
+    throw failure;
   } finally {
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
