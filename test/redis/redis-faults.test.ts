@@ -63,12 +63,18 @@ describe("Redis faults", () => {
       .poll(async () => (await pool.at(0).scaleOut.listInstances()).length, { timeout: 5_000 })
       .toBe(2);
     await expect.poll(() => pool.at(1).server.metrics.value("kad_redis_up")).toBe(1);
-    expect(pool.at(1).server.metrics.render()).toContain("kad_instances_live 2");
+    await expect.poll(() => pool.at(1).server.metrics.value("kad_instances_live")).toBe(2);
+    expect(pool.at(1).server.metrics.render()).toContain("kad_redis_up 1");
     await expect
       .poll(async () => (await fetch(`${pool.at(1).server.url}/rooms/${room}`)).status, {
         timeout: 5_000,
       })
       .toBe(200);
+    const views = async () => [
+      ...namesIn(await alice.request("users", {})),
+      ...namesIn(await bob.request("users", {})),
+    ];
+    await expect.poll(views, { timeout: 5_000 }).toEqual(["bob", "alice"]);
     await runInitiateChain(alice, bob, "bob");
     await runInitiateChain(bob, alice, "alice");
     const carol = await pool.member(1, room, "carol");
@@ -143,9 +149,11 @@ describe("Redis faults", () => {
         })
         .toBe(200);
       // Each instance puts back its own member on its next check.
-      await expect
-        .poll(async () => namesIn(await alice.request("users", {})), { timeout: 10_000 })
-        .toEqual(["bob"]);
+      const views = async () => [
+        ...namesIn(await alice.request("users", {})),
+        ...namesIn(await bob.request("users", {})),
+      ];
+      await expect.poll(views, { timeout: 10_000 }).toEqual(["bob", "alice"]);
       await runInitiateChain(alice, bob, "bob");
       await runInitiateChain(bob, alice, "alice");
       expect((await pool.join(0, room, "bob")).err).toBe("USERNAME_CONFLICT");

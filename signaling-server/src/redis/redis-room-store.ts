@@ -139,18 +139,6 @@ export class RedisRoomStore implements RoomStore {
     return restored;
   }
 
-  /**
-   * Like restoreLocalMembers, for the rooms Redis no longer has: after one
-   * shard of a Cluster lost its data, say. Returns the rooms put back.
-   */
-  async restoreMissingRooms(): Promise<string[]> {
-    const names = [...this.localRooms.keys()];
-    const exists = await Promise.all(names.map((name) => this.redis.exists(roomKey(name))));
-    const missing = names.filter((_, index) => exists[index] === 0);
-    for (const name of missing) await this.restoreRoom(name);
-    return missing;
-  }
-
   /** Writes one local room and its local members back where missing; true if members were added. */
   private async restoreRoom(name: string): Promise<boolean> {
     const room = this.localRooms.get(name);

@@ -216,7 +216,9 @@ export class RedisScaleOut {
   /** Puts back rooms and peer locations that part of Redis lost. */
   private async restoreMissingState(): Promise<void> {
     const locations = await this.bus.restoreMissingLocations();
-    const rooms = await this.store.restoreMissingRooms();
+    // Idempotent and cheap per room: it writes only what is missing, so a room
+    // another instance already put back still gets this instance's members.
+    const rooms = await this.store.restoreLocalMembers();
     for (const room of rooms) await announceMembers(this.store, this.bus, room);
     this.lastStateCheck = Date.now();
     if (locations + rooms.length > 0) {
