@@ -10,7 +10,7 @@ import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 
 let server: RedisServer;
 let redis: RedisClient;
-const TTL_MS = 300;
+const TTL_MS = 800;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
@@ -48,8 +48,9 @@ describe("InstanceRegistry", () => {
     await registry.heartbeat({ id: "dying", url: "ws://dying", connections: 0 });
     await registry.heartbeat({ id: "alive", url: "ws://alive", connections: 50 });
     expect((await registry.list()).map((r) => r.id).sort()).toEqual(["alive", "dying"]);
-    for (let i = 0; i < 4; i++) {
-      await sleep(TTL_MS / 3);
+    // "alive" beats every TTL/4, so only a stall of 3/4 TTL could make it look dead.
+    for (let i = 0; i < 5; i++) {
+      await sleep(TTL_MS / 4);
       await registry.heartbeat({ id: "alive", url: "ws://alive", connections: 50 });
     }
     expect((await registry.pickLeastLoaded())?.id).toBe("alive");

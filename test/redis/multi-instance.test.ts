@@ -126,9 +126,14 @@ describe.each(Object.entries(REDIS_KINDS))("on %s", (kind, start) => {
       const pool = await usePool(target, 3);
       const handedOut = new Set<string>();
       for (let i = 0; i < 6; i++) {
-        const created = await pool.createRoom(0, uniqueRoom("spread"));
+        const name = uniqueRoom("spread");
+        const created = await pool.createRoom(0, name);
         expect(created.status).toBe(201);
-        handedOut.add((await created.json()) as string);
+        const wsUrl = (await created.json()) as string;
+        handedOut.add(wsUrl);
+        // The creator connects, as kad send does: that is the load heartbeats report.
+        const creator = await pool.open(wsUrl);
+        await creator.request("connect", { username: "creator", roomname: name });
       }
       expect(handedOut).toEqual(new Set(pool.instances.map((instance) => instance.wsUrl)));
 
