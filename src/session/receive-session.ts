@@ -54,12 +54,33 @@ export async function runReceive(
   });
 }
 
+/**
+ * Codes are generated in lower case, but people type or dictate them (phones
+ * capitalize): a code not found as typed is tried once more in lower case.
+ */
 async function locateRoom(
   config: ReceiveConfig,
 ): Promise<{ baseUrl: string; code: string; room: RoomInfo }> {
   const link = parseShareLink(config.code);
   const code = link?.code ?? normalizeCode(config.code);
-  const baseUrl = config.server ?? link?.serverUrl;
+  try {
+    return await locateRoomAs(config, link?.serverUrl, code);
+  } catch (error) {
+    const lower = code.toLowerCase();
+    const notFound = error instanceof KadError && error.code === "ROOM_NOT_FOUND";
+    if (!notFound || lower === code) throw error;
+    return locateRoomAs(config, link?.serverUrl, lower).catch(() => {
+      throw error;
+    });
+  }
+}
+
+async function locateRoomAs(
+  config: ReceiveConfig,
+  linkServer: string | undefined,
+  code: string,
+): Promise<{ baseUrl: string; code: string; room: RoomInfo }> {
+  const baseUrl = config.server ?? linkServer;
   if (baseUrl) return { baseUrl, code, room: await lookupRoom(nodeFetch, baseUrl, code) };
   if (!embeddedAddressOf(code)) {
     throw new KadError("USAGE", "this code needs the server it was made on", {

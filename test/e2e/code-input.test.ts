@@ -1,0 +1,33 @@
+/** Codes as people type them: capitals (phones capitalize) and spaces still find the transfer. */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
+import { useTempDir } from "../helpers/temp-dir.js";
+import { kad, startSend } from "../helpers/transfer-cli.js";
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startSignalingServer({ host: "127.0.0.1", port: 0 });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+it("a generated code typed in capitals with spaces is found", async () => {
+  const dir = await useTempDir();
+  await mkdir(join(dir, "out"));
+  await writeFile(join(dir, "a.txt"), "hello");
+  const { sender, code } = await startSend(server.url, ["a.txt"], { cwd: dir });
+  const typed = ` ${code.toUpperCase().replaceAll("-", " ")} `;
+  const receiver = kad(["receive", "--json", "--server", server.url, "-o", "out", typed], {
+    cwd: dir,
+  });
+  const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+  expect(received.stderr).toBe("");
+  expect(received.code).toBe(0);
+  expect(sent.code).toBe(0);
+  expect(await readFile(join(dir, "out", "a.txt"), "utf8")).toBe("hello");
+});
