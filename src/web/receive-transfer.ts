@@ -28,6 +28,8 @@ import { createSha256, type StreamingHash } from "./sha256.js";
 
 /** How often a kad sender hears how much is stored (it stops 16 MiB ahead of that). */
 const WRITTEN_REPORT_BYTES = 1024 * 1024;
+/** Head start for a refusal on the back channel before the sender's channel closes. */
+export const GOODBYE_MS = 500;
 
 export interface IncomingFile {
   /** A safe base name to save under. */
@@ -216,7 +218,10 @@ class Receiver {
       const message = error instanceof Error ? error.message : "refused";
       this.sendBack({ kad: "error", code, message: message.slice(0, 500) });
     }
-    this.link.remote.close();
+    // Channels are not ordered with each other: closing at once could reach a
+    // kad sender before the error that says why.
+    if (tellPeer) setTimeout(() => this.link.remote.close(), GOODBYE_MS);
+    else this.link.remote.close();
     this.reject(error);
   }
 

@@ -9,7 +9,7 @@ import { toPageError } from "./kad-errors.js";
 import { MembersList } from "./members-list.js";
 import { cancelled, describeError, PageError } from "./page-error.js";
 import { answerInitiate, initiateTo, type LinkOptions, type PeerLink } from "./peer-link.js";
-import { receiveFile } from "./receive-transfer.js";
+import { GOODBYE_MS, receiveFile } from "./receive-transfer.js";
 import { sendFile } from "./send-transfer.js";
 import type { IncomingInitiate, Signaling } from "./signaling.js";
 import { TransferRow } from "./transfer-row.js";
@@ -181,12 +181,15 @@ export class RoomSession {
       const failure = toPageError(error);
       const wasCancelled = failure instanceof PageError && failure.kind === "cancelled";
       row.fail(describeError(failure), wasCancelled ? "cancelled" : "failed");
-      // Closing the channels ends the transfer code still waiting on them; the
-      // connection goes a moment later so a last message can still leave.
-      link?.own.close();
-      link?.remote.close();
+      // Closing the channels ends the transfer code still waiting on them. It
+      // waits a moment so a goodbye to a kad peer (why it stopped) gets there
+      // first, and the connection goes a moment after that.
       const failed = link;
-      setTimeout(() => failed?.pc.close(), CLOSE_AFTER_FAILURE_MS);
+      setTimeout(() => {
+        failed?.own.close();
+        failed?.remote.close();
+      }, GOODBYE_MS);
+      setTimeout(() => failed?.pc.close(), GOODBYE_MS + CLOSE_AFTER_FAILURE_MS);
     } finally {
       row.allowCancel(undefined);
       if (entry) this.active.delete(entry);

@@ -5,7 +5,11 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { Inbox, type PeerLink } from "../../../src/web/peer-link.js";
-import { type ReceiveObserver, receiveFile } from "../../../src/web/receive-transfer.js";
+import {
+  GOODBYE_MS,
+  type ReceiveObserver,
+  receiveFile,
+} from "../../../src/web/receive-transfer.js";
 
 class FakeChannel extends EventTarget {
   readyState: RTCDataChannelState = "open";
@@ -105,6 +109,7 @@ describe("receiveFile", () => {
       remote.deliver(message instanceof Uint8Array ? message : JSON.stringify(message));
     }
     await expect(done).rejects.toThrow(error);
+    await new Promise((resolve) => setTimeout(resolve, GOODBYE_MS + 50));
     expect(remote.readyState).toBe("closed");
     const refusal = own.sent.find((message) => (message as { kad: string }).kad === "error");
     expect((refusal as { code?: string } | undefined)?.code).toBe(code);
