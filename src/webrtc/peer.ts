@@ -10,6 +10,7 @@ import { SHARE_CHANNEL_LABEL } from "../protocol/share-messages.js";
 import type { Candidate, SessionDescription } from "../protocol/signaling-messages.js";
 import { KadError } from "../util/errors.js";
 import { RtcChannel } from "./channel.js";
+import { ConnectionWatch } from "./connection-watch.js";
 import { guarded, loadNative } from "./native.js";
 
 export interface IceConfig {
@@ -47,6 +48,7 @@ export class RtcPeer implements HandshakePeer {
   private readonly pendingRemote: Candidate[] = [];
   private remoteDescriptionSet = false;
   private closed = false;
+  private stopWatch: () => void = () => {};
 
   private constructor(private readonly pc: PeerConnection) {}
 
@@ -111,6 +113,7 @@ export class RtcPeer implements HandshakePeer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopWatch();
     for (const channel of this.channels) channel.close();
     try {
       this.pc.close();
@@ -140,17 +143,9 @@ export class RtcPeer implements HandshakePeer {
         if (state === "complete") this.gathered.resolve([...this.localCandidateList]);
       }, fail),
     );
-    this.pc.onStateChange(
-      guarded((state: string) => {
-        if (state === "failed" || state === "closed" || state === "disconnected") {
-          fail(
-            new KadError("PEER_LEFT", `the connection to the peer was lost (${state})`, {
-              hint: "The other side stopped or lost its network; start the transfer again.",
-            }),
-          );
-        }
-      }, fail),
-    );
+    const watch = new ConnectionWatch(fail);
+    this.stopWatch = () => watch.stop();
+    this.pc.onStateChange(guarded((state: string) => watch.onState(state), fail));
     this.pc.onDataChannel(
       guarded((native) => {
         const channel = new RtcChannel(native, fail);
