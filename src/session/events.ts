@@ -11,6 +11,8 @@ export type SessionEvent =
   | { event: "progress"; name: string; bytes: number; total: number | null }
   | { event: "file-done"; name: string; size: number; sha256: string; path?: string }
   | { event: "done"; files: number; bytes: number }
+  /** kad send left something in a directory out (a symbolic link, an empty directory, a FIFO...). */
+  | { event: "skipped"; path: string; reason: string }
   | { event: "error"; code: string; message: string };
 
 export type EventSink = (event: SessionEvent) => void;

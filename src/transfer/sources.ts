@@ -32,7 +32,13 @@ export interface StdinSource {
 
 export type SendSource = FileSource | StdinSource;
 
-export async function collectSources(paths: string[]): Promise<SendSource[]> {
+/** Told about each thing inside a directory that is not sent, and why. */
+export type OnSkipped = (path: string, reason: string) => void;
+
+export async function collectSources(
+  paths: string[],
+  onSkipped: OnSkipped = () => {},
+): Promise<SendSource[]> {
   if (paths.length === 0)
     throw new KadError("USAGE", "nothing to send", {
       hint: "Name a file, a directory or - for stdin.",
@@ -43,7 +49,9 @@ export async function collectSources(paths: string[]): Promise<SendSource[]> {
     return [{ kind: "stdin", relativePath: STDIN_NAME, name: STDIN_NAME, type: "" }];
   }
   const sources: SendSource[] = [];
-  for (const path of paths) await addPath(resolve(path), basename(resolve(path)), sources, path);
+  for (const path of paths) {
+    await addPath(resolve(path), basename(resolve(path)), sources, path, onSkipped);
+  }
   if (sources.length === 0) throw new KadError("USAGE", "the directories given contain no files");
   refuseDuplicates(sources);
   refuseTooDeep(sources);
@@ -55,6 +63,7 @@ async function addPath(
   relativePath: string,
   into: SendSource[],
   shown: string,
+  onSkipped: OnSkipped,
 ) {
   const info = await stat(absolutePath).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") {
@@ -63,7 +72,7 @@ async function addPath(
     throw new KadError("UNREADABLE", `cannot read ${shown}: ${error.code ?? error.message}`);
   });
   if (info.isDirectory()) {
-    await addDirectory(absolutePath, relativePath, into);
+    await addDirectory(absolutePath, relativePath, into, onSkipped);
     return;
   }
   if (!info.isFile()) throw new KadError("UNREADABLE", `not a regular file: ${shown}`);
@@ -82,16 +91,25 @@ async function addPath(
   });
 }
 
-async function addDirectory(directory: string, relativePath: string, into: SendSource[]) {
+async function addDirectory(
+  directory: string,
+  relativePath: string,
+  into: SendSource[],
+  onSkipped: OnSkipped,
+) {
   const entries = await readdir(directory).catch((error: NodeJS.ErrnoException) => {
     throw new KadError("UNREADABLE", `cannot list ${directory}: ${error.code ?? error.message}`);
   });
+  // The receiver creates directories only for the files in them.
+  if (entries.length === 0) onSkipped(relativePath, "empty directory");
   for (const entry of entries.sort()) {
     const absolutePath = join(directory, entry);
+    const entryPath = `${relativePath}/${entry}`;
     // Symbolic links inside a tree are skipped: they could loop or leave the tree.
     const info = await lstat(absolutePath);
-    if (info.isSymbolicLink() || !(info.isFile() || info.isDirectory())) continue;
-    await addPath(absolutePath, `${relativePath}/${entry}`, into, absolutePath);
+    if (info.isSymbolicLink()) onSkipped(entryPath, "symbolic link");
+    else if (!(info.isFile() || info.isDirectory())) onSkipped(entryPath, "not a regular file");
+    else await addPath(absolutePath, entryPath, into, absolutePath, onSkipped);
   }
 }
 

@@ -51,7 +51,9 @@ export function sendCommand(): Command {
           // Loaded only now, so `kad --help` stays instant.
           const { collectSources } = await import("../../transfer/sources.js");
           const { runSend } = await import("../../session/send-session.js");
-          const sources = await collectSources(paths);
+          const sources = await collectSources(paths, (path, reason) =>
+            emit({ event: "skipped", path, reason }),
+          );
           return runSend(
             {
               sources,

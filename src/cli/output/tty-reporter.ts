@@ -41,6 +41,7 @@ export class TtyReporter implements Reporter {
     else if (event.event === "progress") this.progress(event.name, event.bytes);
     else if (event.event === "file-done") this.fileDone(event.name, event.size, event.path);
     else if (event.event === "done") this.finish(event.files, event.bytes);
+    else if (event.event === "skipped") this.out.write(`skipped ${event.path} (${event.reason})\n`);
   }
 
   private finish(files: number, bytes: number): void {
