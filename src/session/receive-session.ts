@@ -34,6 +34,9 @@ export interface ReceiveConfig {
   env: NodeJS.ProcessEnv;
 }
 
+/** How a kad sender names itself in the room (send-session.ts). */
+const KAD_SENDER_PREFIX = "kad-sender-";
+
 /** With the server gone after a file, how long a kad sender's session end may take. */
 export const SERVER_LOST_END_WAIT_MS = 10_000;
 
@@ -130,6 +133,7 @@ async function receiveAll(
     initiates.push(initiate);
   });
   await joinRoom(session, code, config.password);
+  refuseIfTaken(signaling.members);
   emit({ event: "status", message: "waiting for the sender" });
   await receiveFiles(session, initiates);
   emit({ event: "done", files: session.files, bytes: session.bytes });
@@ -219,6 +223,19 @@ async function endWithoutServer(session: Session): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A kad sender serves the first member it sees and no other; anyone already
+ * in the room beside it when we join was served first. (An original browser
+ * sender may serve several, so only kad senders count.)
+ */
+function refuseIfTaken(others: Member[]): void {
+  const kadSender = others.find((member) => member.name.startsWith(KAD_SENDER_PREFIX));
+  if (!kadSender || !others.some((member) => member.id !== kadSender.id)) return;
+  throw new KadError("PEER_UNREACHABLE", "another receiver already took this transfer", {
+    hint: "kad send serves one receiver; ask the sender to run kad send again for you.",
+  });
 }
 
 function acceptSender(session: Session, senderId: string): void {
