@@ -158,7 +158,7 @@ export async function runInitiator(options: InitiatorOptions): Promise<void> {
     const remote = await options.rpc
       .reply(replyId, candidates, stepTimeout)
       .catch((error) => Promise.reject(asKadError(error, "send its candidates")));
-    throwIfRefused(remote.payload);
+    throwIfRefused(remote.payload, "send its candidates");
     options.peer.addRemoteCandidates(
       parseOrThrow(candidateListSchema, remote.payload, "candidate list"),
     );
@@ -169,13 +169,23 @@ export async function runInitiator(options: InitiatorOptions): Promise<void> {
   }
 }
 
-/** kad's server answers a step it cannot relay with `{"err": ...}` (an extension). */
-function throwIfRefused(payload: unknown): void {
+/**
+ * kad's server answers a step it cannot relay with `{"err": ...}` (an
+ * extension). A timed-out initiate stays an RpcTimeoutError, which
+ * requestAnswer retries; at a later step (`what`) it ends the handshake.
+ */
+function throwIfRefused(payload: unknown, what?: string): void {
   const refused = errorReplySchema.safeParse(payload);
   if (!refused.success) return;
   const err = refused.data.err;
-  if (err === "busy" || err === "timeout") throw new RpcTimeoutError(`initiate (${err})`);
-  throw new KadError("PEER_UNREACHABLE", `the other side is no longer in the room (${err})`);
+  if (err === "busy" || err === "timeout") {
+    const timeout = new RpcTimeoutError(`initiate (${err})`);
+    throw what ? asKadError(timeout, what) : timeout;
+  }
+  throw new KadError("PEER_UNREACHABLE", "the other side is no longer in the room", {
+    hint: "It stopped or lost its connection; start the transfer again.",
+    cause: err,
+  });
 }
 
 async function requestAnswer(
@@ -222,7 +232,7 @@ export async function runResponder(options: ResponderOptions): Promise<void> {
     const remote = await options.rpc
       .reply(options.requestId, answer, stepTimeout)
       .catch((error) => Promise.reject(asKadError(error, "send its candidates")));
-    throwIfRefused(remote.payload);
+    throwIfRefused(remote.payload, "send its candidates");
     options.peer.addRemoteCandidates(
       parseOrThrow(candidateListSchema, remote.payload, "candidate list"),
     );

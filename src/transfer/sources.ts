@@ -98,6 +98,9 @@ async function addDirectory(
   onSkipped: OnSkipped,
 ) {
   const entries = await readdir(directory).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "EACCES" || error.code === "EPERM") {
+      throw new KadError("UNREADABLE", `permission denied: cannot list ${directory}`);
+    }
     throw new KadError("UNREADABLE", `cannot list ${directory}: ${error.code ?? error.message}`);
   });
   // The receiver creates directories only for the files in them.

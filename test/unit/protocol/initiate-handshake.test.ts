@@ -181,4 +181,28 @@ describe("responder", () => {
       await expect(run).rejects.toThrow(message);
     },
   );
+
+  it("turns the server's timeout for the candidates step into a KadError, never a raw rpc error", async () => {
+    const run = runResponder({
+      rpc: new ScriptedRpc([() => ({ payload: { err: "timeout" }, id: undefined })]),
+      peer: new FakePeer([]),
+      requestId: "s1",
+      offer: OFFER,
+    });
+    await expect(run).rejects.toMatchObject({
+      name: "KadError",
+      code: "PEER_UNREACHABLE",
+      message: "the peer did not send its candidates in time",
+    });
+  });
+
+  it("says the other side left without leaking the server's reply code", async () => {
+    const run = runResponder({
+      rpc: new ScriptedRpc([() => ({ payload: { err: "peer-left" }, id: undefined })]),
+      peer: new FakePeer([]),
+      requestId: "s1",
+      offer: OFFER,
+    });
+    await expect(run).rejects.toThrow(/^the other side is no longer in the room$/);
+  });
 });
