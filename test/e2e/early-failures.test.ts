@@ -62,6 +62,38 @@ describe("kad send refuses up front what every receiver would refuse", () => {
   });
 });
 
+describe("kad send and unreadable paths", () => {
+  it("a directory it may not list: permission denied, exit 1, as a --json error", async () => {
+    const dir = await useTempDir();
+    await chmod(dir, 0o755);
+    await mkdir(join(dir, "ud", "sub"), { recursive: true });
+    await writeFile(join(dir, "ud", "a.txt"), "a");
+    await chmod(join(dir, "ud", "sub"), 0o000);
+    // As root every directory is listable; an unprivileged user meets the check.
+    const sender = watchKad(
+      spawn(
+        "setpriv",
+        ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, KAD].concat([
+          "send",
+          "--json",
+          "--server",
+          server.url,
+          "ud",
+        ]),
+        { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+      ),
+    );
+    expect(await sender.exited, sender.stderr()).toBe(1);
+    expect(sender.events).toEqual([
+      {
+        event: "error",
+        code: "UNREADABLE",
+        message: `permission denied: cannot list ${join(dir, "ud", "sub")}`,
+      },
+    ]);
+  });
+});
+
 describe("the receiver's output directory", () => {
   it("missing, or a file: exit 2 naming it, with a --json error event", async () => {
     const dir = await useTempDir();
