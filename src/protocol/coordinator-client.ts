@@ -21,15 +21,25 @@ function endpoint(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, "")}${path}`;
 }
 
+/** Every coordinator request answers or fails within this. */
+export const HTTP_TIMEOUT_MS = 10_000;
+
 async function call(
   fetchFn: FetchLike,
   url: string,
   init: Parameters<FetchLike>[1],
   baseUrl: string,
 ): Promise<FetchResponseLike> {
+  const timeout = AbortSignal.timeout(HTTP_TIMEOUT_MS);
+  const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
   try {
-    return await fetchFn(url, init);
+    return await fetchFn(url, { ...init, signal });
   } catch (error) {
+    if (timeout.aborted && !init.signal?.aborted) {
+      throw new KadError("SERVER_UNREACHABLE", `the server at ${baseUrl} did not answer in time`, {
+        cause: error,
+      });
+    }
     if (init.signal?.aborted) throw new KadError("INTERRUPTED", "interrupted", { cause: error });
     throw new KadError("SERVER_UNREACHABLE", `cannot reach the server at ${baseUrl}`, {
       hint: "Check the address (--server / KAD_SERVER) and that the server is running.",

@@ -4,9 +4,21 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
+import { afterEach } from "vitest";
 
 export const KAD = resolve(import.meta.dirname, "../../bin/kad");
 export const REFERENCE_PEER = resolve(import.meta.dirname, "reference-peer.mjs");
+
+/** Processes a test started and has not seen exit; killed after each test. */
+const running = new Set<ChildProcess>();
+
+afterEach(() => {
+  for (const child of running) child.kill("SIGKILL");
+  running.clear();
+});
+
+/** How long a test waits for a kad process before failing with what it printed. */
+export const PROCESS_PATIENCE_MS = 45_000;
 
 export type JsonEvent = Record<string, unknown> & { event: string };
 
@@ -73,22 +85,32 @@ export function spawnNode(script: string, args: string[], options: SpawnOptions 
   child.stderr?.on("data", (data: Buffer) => {
     stderr += data.toString();
   });
-  const exited = new Promise<Awaited<Running["exited"]>>((done) => {
-    child.on("close", (code, signal) =>
-      done({ code, signal, stdout: Buffer.concat(stdout), stderr }),
-    );
+  running.add(child);
+  const exited = new Promise<Awaited<Running["exited"]>>((done, fail) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      fail(new Error(`${args.join(" ")} did not exit:\n${stderr}\n${JSON.stringify(events)}`));
+    }, PROCESS_PATIENCE_MS);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      running.delete(child);
+      done({ code, signal, stdout: Buffer.concat(stdout), stderr });
+    });
   });
+  exited.catch(() => {});
   const waitFor = (predicate: (event: JsonEvent) => boolean) => {
     const seen = events.find(predicate);
     if (seen) return Promise.resolve(seen);
     return new Promise<JsonEvent>((resolveEvent, reject) => {
       waiters.push({ predicate, resolve: resolveEvent });
-      exited.then((result) =>
-        reject(
-          new Error(
-            `process exited (${result.code ?? result.signal}) first:\n${result.stderr}\n${JSON.stringify(events)}`,
+      exited.then(
+        (result) =>
+          reject(
+            new Error(
+              `process exited (${result.code ?? result.signal}) first:\n${result.stderr}\n${JSON.stringify(events)}`,
+            ),
           ),
-        ),
+        reject,
       );
     });
   };
