@@ -4,7 +4,15 @@
  * part of kad's contract with scripts.
  */
 export type SessionEvent =
-  | { event: "code"; code: string; url: string; command: string; server: string }
+  | {
+      event: "code";
+      code: string;
+      url: string;
+      command: string;
+      server: string;
+      /** Present (true) when the room has a password the receiver must give too. */
+      password?: true;
+    }
   | { event: "status"; message: string }
   | { event: "peer"; name: string }
   | { event: "file"; name: string; size: number | null; index: number; count: number | null }

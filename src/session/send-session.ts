@@ -186,7 +186,14 @@ async function openRoom(scope: SessionScope, config: SendConfig, emit: EventSink
   await scope.race(signaling.join({ username, roomname: code, ...(password ? { password } : {}) }));
   const url = `${baseUrl.replace(/\/+$/, "")}/#/${code}`;
   const command = config.server ? `kad receive --server ${baseUrl} ${code}` : `kad receive ${code}`;
-  emit({ event: "code", code, url, command, server: baseUrl });
+  emit({
+    event: "code",
+    code,
+    url,
+    command,
+    server: baseUrl,
+    ...(password ? { password: true } : {}),
+  });
   return { baseUrl, code, signaling, embedded: !config.server };
 }
 

@@ -1,4 +1,7 @@
-/** Codes as people type them: capitals (phones capitalize) and spaces still find the transfer. */
+/**
+ * Codes as people pass them on: capitals (phones capitalize) and spaces still
+ * find the transfer; a password-protected code says the receiver needs it too.
+ */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -30,4 +33,31 @@ it("a generated code typed in capitals with spaces is found", async () => {
   expect(received.code).toBe(0);
   expect(sent.code).toBe(0);
   expect(await readFile(join(dir, "out", "a.txt"), "utf8")).toBe("hello");
+});
+
+it("a sender with a password says the receiver needs it too", async () => {
+  const dir = await useTempDir();
+  await writeFile(join(dir, "a.txt"), "hello");
+  const { sender } = await startSend(server.url, ["--password", "s3cret", "a.txt"], { cwd: dir });
+  const codeEvent = await sender.waitFor((event) => event.event === "code");
+  sender.child.kill("SIGINT");
+  await sender.exited;
+  expect(codeEvent.password).toBe(true);
+  expect(JSON.stringify(codeEvent)).not.toContain("s3cret");
+
+  const plain = kad(["send", "--server", server.url, "a.txt"], {
+    cwd: dir,
+    json: false,
+    env: { KAD_PASSWORD: "s3cret" },
+  });
+  let stderr = "";
+  await new Promise<void>((resolve) => {
+    plain.child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes("or open:")) resolve();
+    });
+  });
+  plain.child.kill("SIGINT");
+  await plain.exited;
+  expect(stderr).toContain("(the receiver needs the password too: --password, or KAD_PASSWORD");
 });

@@ -2,7 +2,7 @@
 import type { Writable } from "node:stream";
 import type { SessionEvent } from "../../session/events.js";
 import { formatBytes, RateMeter } from "./format.js";
-import { type Reporter, Throttle } from "./reporter.js";
+import { PASSWORD_NOTE, type Reporter, Throttle } from "./reporter.js";
 
 export const PLAIN_PROGRESS_INTERVAL_MS = 2_000;
 
@@ -28,7 +28,7 @@ export class PlainReporter implements Reporter {
   private lineFor(event: SessionEvent): string | undefined {
     switch (event.event) {
       case "code":
-        return `code: ${event.code}\non the other machine run: ${event.command}\nor open: ${event.url}`;
+        return `code: ${event.code}\non the other machine run: ${event.command}${event.password ? `\n${PASSWORD_NOTE}` : ""}\nor open: ${event.url}`;
       case "status":
         return `${event.message}...`;
       case "peer":

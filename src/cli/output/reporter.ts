@@ -32,6 +32,10 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
   return new PlainReporter(process.stderr);
 }
 
+/** Under the receive command when the room has a password: the command alone would be refused. */
+export const PASSWORD_NOTE =
+  "(the receiver needs the password too: --password, or KAD_PASSWORD in its environment)";
+
 export function errorEvent(error: unknown): SessionEvent {
   if (isKadError(error)) return { event: "error", code: error.code, message: error.message };
   return {

@@ -11,7 +11,7 @@ import ora, { type Ora } from "ora";
 import qrcode from "qrcode-terminal";
 import type { SessionEvent } from "../../session/events.js";
 import { formatBytes, formatDuration, RateMeter } from "./format.js";
-import type { Reporter } from "./reporter.js";
+import { PASSWORD_NOTE, type Reporter } from "./reporter.js";
 
 interface FileBar {
   bar: SingleBar;
@@ -79,7 +79,7 @@ export class TtyReporter implements Reporter {
     this.spinner?.stop();
     this.spinner = undefined;
     this.out.write(
-      `\nCode: ${event.code}\n\nOn the other machine run:\n\n    ${event.command}\n\nor open ${event.url}\n\n`,
+      `\nCode: ${event.code}\n\nOn the other machine run:\n\n    ${event.command}\n\n${event.password ? `${PASSWORD_NOTE}\n` : ""}or open ${event.url}\n\n`,
     );
     qrcode.generate(event.url, { small: true }, (qr: string) => this.out.write(`${qr}\n`));
   }
