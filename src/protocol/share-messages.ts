@@ -13,6 +13,7 @@
  *
  * Receiver's own channel (receiver -> sender; an original sender only logs it)
  *   {"kad":"hello","v":1}             sent as soon as the channel opens: "I am kad"
+ *                                     (+ "single":true: it takes one file only, kad receive -o -)
  *   {"kad":"written","bytes":N}       flow control: bytes safely written so far
  *   {"kad":"ack","bytes":N,"sha256":HEX}   file verified and renamed into place
  *   {"kad":"error","code":C,"message":M}   refused (either direction), then close
@@ -78,7 +79,7 @@ export const senderExtensionSchema = z.discriminatedUnion("kad", [
 export type SenderExtension = z.infer<typeof senderExtensionSchema>;
 
 export const receiverExtensionSchema = z.discriminatedUnion("kad", [
-  z.object({ kad: z.literal("hello"), v: z.number().int().min(1) }),
+  z.object({ kad: z.literal("hello"), v: z.number().int().min(1), single: z.boolean().optional() }),
   z.object({ kad: z.literal("written"), bytes: byteCount }),
   z.object({ kad: z.literal("ack"), bytes: byteCount, sha256: sha256Hex }),
   errorMessage,

@@ -6,7 +6,11 @@
  */
 import type { Writable } from "node:stream";
 import { type HandshakePeer, runResponder } from "../protocol/initiate-handshake.js";
-import { encodeShareMessage, KAD_SHARE_VERSION } from "../protocol/share-messages.js";
+import {
+  encodeShareMessage,
+  KAD_SHARE_VERSION,
+  type ReceiverExtension,
+} from "../protocol/share-messages.js";
 import type { IncomingInitiate, SignalingClient } from "../protocol/signaling-client.js";
 import { FileReceiver, type ReceivedFile } from "../transfer/file-receiver.js";
 import { KadError } from "../util/errors.js";
@@ -38,7 +42,10 @@ export const REFUSAL_FLUSH_MS = 1_000;
 export class Superseded extends Error {}
 
 /** The peer as the handshake's responder, creating this side's channel after the answer. */
-function answererWithHello(peer: RtcPeer): {
+function answererWithHello(
+  peer: RtcPeer,
+  hello: ReceiverExtension,
+): {
   handshake: HandshakePeer;
   own(): RtcChannel | undefined;
 } {
@@ -50,7 +57,7 @@ function answererWithHello(peer: RtcPeer): {
       // Created only now: before the answer, libdatachannel would start an offer of its own.
       own = peer.createShareChannel();
       own.opened.then(
-        () => own?.sendText(encodeShareMessage({ kad: "hello", v: KAD_SHARE_VERSION })),
+        () => own?.sendText(encodeShareMessage(hello)),
         () => {},
       );
       return answer;
@@ -98,7 +105,12 @@ export async function receiveOne(
   const stall = scope.stallGuard(context.config.timeoutMs, "receiving");
   const peer = await RtcPeer.create("kad-receive", context.ice);
   scope.defer(() => peer.close());
-  const answerer = answererWithHello(peer);
+  const single = context.config.output === "-";
+  const answerer = answererWithHello(peer, {
+    kad: "hello",
+    v: KAD_SHARE_VERSION,
+    ...(single ? { single } : {}),
+  });
   const receiver = fileReceiverFor(context, (text) => answerer.own()?.sendText(text), stall.touch);
   scope.defer(() => receiver.abort(new KadError("INTERRUPTED", "interrupted")));
   let active = true;

@@ -108,6 +108,7 @@ async function sendAll(
     const stall = scope.stallGuard(config.timeoutMs, `sending ${source.relativePath}`);
     link = await connect(scope, room.signaling, receiver.id, ice);
     kadReceiver = await link.back.waitForHello(kadReceiver === false ? 0 : HELLO_WAIT_MS);
+    if (count > 1 && link.back.takesOneFile) await refuseSingleReceiver(link, count);
     const size = source.kind === "file" ? source.size : null;
     emit({
       event: "file",
@@ -262,6 +263,22 @@ async function connect(
     "PEER_UNREACHABLE",
   );
   return { ...link, back: new BackChannel(remote) };
+}
+
+/** Tells a `kad receive -o -` why nothing comes, then fails: it takes one file, not `count`. */
+async function refuseSingleReceiver(link: FileLink, count: number): Promise<never> {
+  const message = `the receiver writes to stdout (-o -) and takes one file, but ${count} were given`;
+  link.channel.sendText(encodeShareMessage({ kad: "error", code: "PROTOCOL", message }));
+  // Closing at once could drop the message; the receiver closes once it has read it.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const patience = new Promise((resolve) => {
+    timer = setTimeout(resolve, END_PATIENCE_MS);
+  });
+  await Promise.race([link.channel.closed, patience]);
+  clearTimeout(timer);
+  throw new KadError("USAGE", message, {
+    hint: "Send one file (e.g. tar c DIR | kad send -), or let the receiver save into a directory.",
+  });
 }
 
 async function endSession(link: FileLink, files: number, bytes: number): Promise<void> {

@@ -33,6 +33,7 @@ export function errorFromPeer(code: string, message: string): KadError {
 
 export class BackChannel {
   private hello = false;
+  private single = false;
   private written = 0;
   private ack: Ack | undefined;
   private failure: KadError | undefined;
@@ -49,6 +50,11 @@ export class BackChannel {
 
   get isKad(): boolean {
     return this.hello;
+  }
+
+  /** True when the receiver said it takes one file only (kad receive -o -). */
+  get takesOneFile(): boolean {
+    return this.single;
   }
 
   get bytesWritten(): number {
@@ -100,8 +106,10 @@ export class BackChannel {
     // An original browser never writes here; anything unparseable is ignored.
     if (!parsed.ok) return;
     const m = parsed.message;
-    if (m.kad === "hello") this.hello = true;
-    else if (m.kad === "written") this.written = Math.max(this.written, m.bytes);
+    if (m.kad === "hello") {
+      this.hello = true;
+      this.single = m.single === true;
+    } else if (m.kad === "written") this.written = Math.max(this.written, m.bytes);
     else if (m.kad === "ack") this.ack = m;
     else if (m.kad === "error") {
       this.refusal = errorFromPeer(m.code, m.message);

@@ -112,6 +112,11 @@ export class FileReceiver {
   }
 
   private start(text: string): void {
+    // A kad sender may refuse before any file (e.g. several files for -o -).
+    const refusal = parseSenderExtension(text);
+    if (refusal.ok && refusal.message.kad === "error") {
+      throw errorFromPeer(refusal.message.code, refusal.message.message);
+    }
     const parsed = parseMetadata(text);
     if (!parsed.ok)
       throw new KadError("PROTOCOL", `the sender's file description is invalid (${parsed.reason})`);
