@@ -7,6 +7,7 @@
 import { generateCode, generateEmbeddedCode, normalizeCode } from "../code/share-code.js";
 import { createRoom } from "../protocol/coordinator-client.js";
 import { runInitiator } from "../protocol/initiate-handshake.js";
+import { ROOM_TTL_MS } from "../protocol/limits.js";
 import { newId } from "../protocol/mop-rpc.js";
 import { encodeShareMessage } from "../protocol/share-messages.js";
 import type { SignalingClient } from "../protocol/signaling-client.js";
@@ -215,8 +216,8 @@ async function createRoomWithCode(
       const taken = error instanceof KadError && error.code === "ROOM_EXISTS";
       if (!taken || chosen || attempt >= CODE_ATTEMPTS) {
         if (taken && chosen)
-          throw new KadError("ROOM_EXISTS", `the code ${code} is already in use`, {
-            hint: "Choose another --code, or leave it out for a fresh one.",
+          throw new KadError("ROOM_EXISTS", `the code ${code} is in use or was used recently`, {
+            hint: `A code stays taken for ${ROOM_TTL_MS / 60_000} minutes after it was made; choose another --code, or leave it out for a fresh one.`,
           });
         throw error;
       }

@@ -61,3 +61,18 @@ it("a sender with a password says the receiver needs it too", async () => {
   await plain.exited;
   expect(stderr).toContain("(the receiver needs the password too: --password, or KAD_PASSWORD");
 });
+
+it("a chosen code used a moment ago says it stays taken for a while", async () => {
+  const dir = await useTempDir();
+  await writeFile(join(dir, "a.txt"), "hello");
+  const { sender } = await startSend(server.url, ["--code", "qa-one-again", "a.txt"], { cwd: dir });
+  sender.child.kill("SIGINT");
+  await sender.exited;
+  const again = await kad(["send", "--server", server.url, "--code", "qa-one-again", "a.txt"], {
+    cwd: dir,
+    json: false,
+  }).exited;
+  expect(again.code).toBe(1);
+  expect(again.stderr).toContain("kad: the code qa-one-again is in use or was used recently");
+  expect(again.stderr).toContain("stays taken for 30 minutes");
+});
