@@ -37,6 +37,8 @@ export const CODE_ATTEMPTS = 5;
 export const CONNECTION_LOST_GRACE_MS = 1_000;
 /** After the receiver left the room, how long its last file may still take to complete. */
 export const RECEIVER_LEFT_GRACE_MS = 2_000;
+/** How long a cancel notice may take to reach the receiver before the sender closes anyway. */
+export const CANCEL_NOTICE_MS = 1_000;
 /** How long the sender lets a kad receiver close after the session-end message. */
 export const END_PATIENCE_MS = 5_000;
 
@@ -263,7 +265,29 @@ async function connect(
     "connecting to the receiver",
     "PEER_UNREACHABLE",
   );
-  return { ...link, back: new BackChannel(remote) };
+  const back = new BackChannel(remote);
+  // Runs before the peer closes (cleanups run newest first).
+  scope.defer(() => back.isKad && tellCancelled(scope, channel));
+  return { ...link, back };
+}
+
+/** On Ctrl-C or SIGTERM mid-file, lets a kad receiver say "the sender cancelled", not "connection lost". */
+async function tellCancelled(scope: SessionScope, channel: RtcChannel): Promise<void> {
+  const error = scope.error;
+  if (!(error instanceof KadError) || error.code !== "INTERRUPTED" || !channel.isOpen) return;
+  try {
+    channel.sendText(
+      encodeShareMessage({ kad: "error", code: "INTERRUPTED", message: "the sender cancelled" }),
+    );
+  } catch {
+    return;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const patience = new Promise((resolve) => {
+    timer = setTimeout(resolve, CANCEL_NOTICE_MS);
+  });
+  await Promise.race([channel.closed, patience]);
+  clearTimeout(timer);
 }
 
 /** Tells a `kad receive -o -` why nothing comes, then fails: it takes one file, not `count`. */

@@ -45,3 +45,24 @@ it("SIGTERM while waiting for a receiver exits 143", async () => {
   expect(sent.code).toBe(143);
   expect(sender.events.at(-1)).toMatchObject({ event: "error", code: "TERMINATED" });
 });
+
+it("Ctrl-C on the sender mid-file reaches the receiver as a cancel, not a lost connection", async () => {
+  const dir = await useTempDir();
+  await mkdir(join(dir, "out"));
+  const { sender, code } = await startSend(server.url, ["-"], { cwd: dir });
+  sender.child.stdin?.write(Buffer.alloc(1024 * 1024, 6));
+  const receiver = kad(["receive", "--json", "--server", server.url, "-o", "out", code], {
+    cwd: dir,
+  });
+  await receiver.waitFor((event) => event.event === "progress");
+  sender.child.kill("SIGINT");
+  const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+  expect(sent.code).toBe(130);
+  expect(received.code).toBe(3);
+  expect(receiver.events.at(-1)).toEqual({
+    event: "error",
+    code: "PEER_LEFT",
+    message: "the peer cancelled the transfer",
+  });
+  expect(await readdir(join(dir, "out"))).toEqual([]);
+});
