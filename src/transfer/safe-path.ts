@@ -24,7 +24,8 @@ function isInvisible(char: string): boolean {
   );
 }
 
-const FORBIDDEN = /[<>:"|?*]/g;
+/** Characters Windows forbids in a name, and the backslash, a separator there. */
+const FORBIDDEN = /[<>:"|?*\\]/g;
 const DRIVE = /^[a-zA-Z]:$/;
 const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 
@@ -60,9 +61,11 @@ export function sanitizeSegment(raw: string): string | undefined {
 /**
  * Safe segments for a received file: the kad relative path when there is one,
  * else the plain name. Throws PROTOCOL for paths deeper than MAX_PATH_DEPTH.
+ * A kad path separates with `/` only (a `\` is part of a POSIX name and
+ * becomes `_`); a plain name from a browser may carry a Windows path.
  */
 export function safeRelativeSegments(name: string, relativePath?: string): string[] {
-  const raw = (relativePath ?? name).split(/[/\\]+/);
+  const raw = relativePath !== undefined ? relativePath.split(/\/+/) : name.split(/[/\\]+/);
   if (raw.length > MAX_PATH_DEPTH) {
     throw new KadError("PROTOCOL", `the sender's path is deeper than ${MAX_PATH_DEPTH} levels`);
   }
