@@ -125,6 +125,14 @@ export class TtyReporter implements Reporter {
     const entry = this.bars.get(name);
     entry?.bar.update(Math.max(size, 1), this.payload(name, size, size, 0));
     entry?.bar.stop();
+    // A finished file leaves the stack as one line, so a directory of hundreds
+    // of files shows only the bars still moving.
+    if (entry && this.multi) {
+      this.multi.remove(entry.bar);
+      this.multi.log(` ✓ ${name} ${formatBytes(size)}\n`);
+      this.multi.update(); // writes the line now, not at the next redraw
+      this.bars.delete(name);
+    }
     this.filesDone += 1;
     const total = this.totalBar?.getTotal() ?? 0;
     this.totalBar?.update(this.filesDone, this.filesPayload(this.filesDone, total));
