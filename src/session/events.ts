@@ -19,6 +19,8 @@ export type SessionEvent =
   | { event: "progress"; name: string; bytes: number; total: number | null }
   | { event: "file-done"; name: string; size: number; sha256: string; path?: string }
   | { event: "done"; files: number; bytes: number }
+  /** Something the user should know that did not stop the transfer. */
+  | { event: "warning"; message: string }
   /** kad send left something in a directory out (a symbolic link, an empty directory, a FIFO...). */
   | { event: "skipped"; path: string; reason: string }
   | { event: "error"; code: string; message: string };

@@ -131,6 +131,10 @@ async function sendAll(
     stall.stop();
     link.active = false;
     bytes += sent.bytes;
+    if (sent.grew) {
+      const message = `${source.relativePath} grew while it was sent; only its first ${sent.bytes} bytes went`;
+      emit({ event: "warning", message });
+    }
     emit({ event: "file-done", name: source.relativePath, size: sent.bytes, sha256: sent.sha256 });
   }
   watch.finished();

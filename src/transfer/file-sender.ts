@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import {
   encodeShareMessage,
   type FileMetadata,
@@ -27,6 +28,8 @@ export interface SentFile {
   sha256: string;
   /** True when a kad receiver confirmed size and SHA-256. */
   confirmed: boolean;
+  /** True when the file grew while it was sent: only the size read at the start went. */
+  grew?: boolean;
 }
 
 export interface SendFileOptions {
@@ -91,17 +94,25 @@ async function streamFile(options: SendFileOptions): Promise<SentFile> {
   if (source.kind === "file" && bytes !== source.size) {
     throw new KadError("UNREADABLE", `${source.relativePath} shrank while it was being sent`);
   }
+  const grew = source.kind === "file" && (await sizeNow(source.absolutePath)) > source.size;
   const sha256 = hash.digest("hex");
   if (!kad) {
     await awaitBrowserClose(channel);
-    return { bytes, sha256, confirmed: false };
+    return { bytes, sha256, confirmed: false, grew };
   }
   channel.sendText(encodeShareMessage({ kad: "eof", bytes, sha256 }));
   const ack = await back.waitForAck();
   if (ack.bytes !== bytes || ack.sha256 !== sha256) {
     throw new KadError("INTEGRITY", `the receiver got different bytes for ${source.relativePath}`);
   }
-  return { bytes, sha256, confirmed: true };
+  return { bytes, sha256, confirmed: true, grew };
+}
+
+async function sizeNow(path: string): Promise<number> {
+  return stat(path).then(
+    (info) => info.size,
+    () => 0,
+  );
 }
 
 /** An original receiver closes the channel once it holds `size` bytes. */

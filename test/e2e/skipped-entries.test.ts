@@ -1,5 +1,8 @@
-/** kad send says what it leaves out of a directory, on stderr and as --json `skipped` events. */
-import { mkdir, symlink, writeFile } from "node:fs/promises";
+/**
+ * kad send says what it leaves out (a directory's links and empty directories, the
+ * growth of a file being written) on stderr and as --json events.
+ */
+import { appendFile, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
@@ -50,4 +53,23 @@ it("a plain run warns on stderr", async () => {
   await sender.exited;
   expect(stderr).toContain("skipped tree/empty-dir (empty directory)\n");
   expect(stderr).toContain("skipped tree/link-to-passwd (symbolic link)\n");
+});
+
+it("a file that grows while it is sent: its size at the start goes, with a warning", async () => {
+  const dir = await useTempDir();
+  await mkdir(join(dir, "out"));
+  await writeFile(join(dir, "log.txt"), "a".repeat(1000));
+  const { sender, code } = await startSend(server.url, ["log.txt"], { cwd: dir });
+  await appendFile(join(dir, "log.txt"), "b".repeat(500));
+  const receiver = kad(["receive", "--json", "--server", server.url, "-o", "out", code], {
+    cwd: dir,
+  });
+  const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+  expect(sent.code).toBe(0);
+  expect(received.code).toBe(0);
+  expect(sender.events).toContainEqual({
+    event: "warning",
+    message: "log.txt grew while it was sent; only its first 1000 bytes went",
+  });
+  expect(await readFile(join(dir, "out", "log.txt"), "utf8")).toBe("a".repeat(1000));
 });

@@ -53,6 +53,8 @@ export class PlainReporter implements Reporter {
       }
       case "done":
         return `done: ${event.files} file${event.files === 1 ? "" : "s"}, ${formatBytes(event.bytes)}`;
+      case "warning":
+        return `warning: ${event.message}`;
       case "skipped":
         return `skipped ${event.path} (${event.reason})`;
       case "error":

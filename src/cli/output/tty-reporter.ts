@@ -41,6 +41,7 @@ export class TtyReporter implements Reporter {
     else if (event.event === "progress") this.progress(event.name, event.bytes);
     else if (event.event === "file-done") this.fileDone(event.name, event.size, event.path);
     else if (event.event === "done") this.finish(event.files, event.bytes);
+    else if (event.event === "warning") this.note(`warning: ${event.message}\n`);
     else if (event.event === "skipped") this.out.write(`skipped ${event.path} (${event.reason})\n`);
   }
 
@@ -62,6 +63,16 @@ export class TtyReporter implements Reporter {
     this.spinner = undefined;
     this.multi?.stop();
     this.multi = undefined;
+  }
+
+  /** A line above the bars while they run, else straight out. */
+  private note(line: string): void {
+    if (!this.multi) {
+      this.out.write(line);
+      return;
+    }
+    this.multi.log(line);
+    this.multi.update();
   }
 
   private spin(message: string): void {
@@ -129,8 +140,7 @@ export class TtyReporter implements Reporter {
     // of files shows only the bars still moving.
     if (entry && this.multi) {
       this.multi.remove(entry.bar);
-      this.multi.log(` ✓ ${name} ${formatBytes(size)}\n`);
-      this.multi.update(); // writes the line now, not at the next redraw
+      this.note(` ✓ ${name} ${formatBytes(size)}\n`);
       this.bars.delete(name);
     }
     this.filesDone += 1;
