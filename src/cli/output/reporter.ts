@@ -25,7 +25,9 @@ export interface ReporterOptions {
 export async function createReporter(options: ReporterOptions): Promise<Reporter> {
   if (options.json) return new JsonReporter(process.stdout);
   if (options.quiet) return { event() {}, failed() {}, close() {} };
-  if (process.stderr.isTTY && process.env.TERM !== "dumb") {
+  // A terminal that reports no width (e.g. `script` without a real terminal)
+  // sends ora's redraw into an endless loop of cursor moves: plain lines then.
+  if (process.stderr.isTTY && process.env.TERM !== "dumb" && process.stderr.columns > 0) {
     const { TtyReporter } = await import("./tty-reporter.js");
     return new TtyReporter(process.stderr, options.role);
   }
