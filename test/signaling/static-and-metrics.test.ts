@@ -94,6 +94,15 @@ describe("static files", () => {
 });
 
 describe("GET /metrics", () => {
+  it("starts every unlabelled series at an explicit 0", async () => {
+    const harness = await useServer();
+    const text = await (await fetch(`${harness.server.url}/metrics`)).text();
+    expect(text).toContain("kad_rooms_created_total 0\n");
+    expect(text).toContain("kad_initiates_relayed_total 0\n");
+    expect(text).toContain("kad_relay_timeouts_total 0\n");
+    expect(text).not.toMatch(/^kad_frames_rejected_total /m);
+  });
+
   it("reports rooms, connections, initiates and rejected frames in Prometheus text format", async () => {
     const harness = await useServer();
     const [alice] = (await harness.roomWith(uniqueRoom(), "alice", "bob")) as [SignalingClient];

@@ -10,6 +10,8 @@ type Labels = Record<string, string>;
 interface Series {
   help: string;
   kind: "counter" | "gauge";
+  /** Series "by" a label have no sample until first use; the others start at 0. */
+  labelled: boolean;
   values: Map<string, { labels: Labels; value: number }>;
   /** Gauges may be computed at scrape time instead of tracked. */
   read?: () => number;
@@ -34,16 +36,32 @@ export class Metrics {
       "kad_connections_rejected_total",
       "counter",
       "WebSocket handshakes refused, by reason.",
+      true,
     );
     this.define("kad_connections_open", "gauge", "WebSocket connections open now.");
     this.define("kad_members_joined", "gauge", "Connections on this instance that joined a room.");
-    this.define("kad_connect_failures_total", "counter", "Refused connect requests, by reply.");
+    this.define(
+      "kad_connect_failures_total",
+      "counter",
+      "Refused connect requests, by reply.",
+      true,
+    );
     this.define("kad_initiates_relayed_total", "counter", "initiate requests relayed to a peer.");
-    this.define("kad_relays_total", "counter", "Frames relayed between peers, by chain stage.");
+    this.define(
+      "kad_relays_total",
+      "counter",
+      "Frames relayed between peers, by chain stage.",
+      true,
+    );
     this.define("kad_relay_timeouts_total", "counter", "Relay steps that got no reply in time.");
-    this.define("kad_frames_rejected_total", "counter", "Client frames rejected, by reason.");
-    this.define("kad_rate_limited_total", "counter", "Requests refused by a rate limit, by limit.");
-    this.define("kad_http_requests_total", "counter", "HTTP requests, by route and status.");
+    this.define("kad_frames_rejected_total", "counter", "Client frames rejected, by reason.", true);
+    this.define(
+      "kad_rate_limited_total",
+      "counter",
+      "Requests refused by a rate limit, by limit.",
+      true,
+    );
+    this.define("kad_http_requests_total", "counter", "HTTP requests, by route and status.", true);
     this.defineComputed(
       "process_resident_memory_bytes",
       "Resident memory of the server process in bytes.",
@@ -53,7 +71,7 @@ export class Metrics {
 
   /** A gauge whose value is read at scrape time. */
   defineComputed(name: string, help: string, read: () => number): void {
-    this.series.set(name, { help, kind: "gauge", values: new Map(), read });
+    this.series.set(name, { help, kind: "gauge", labelled: false, values: new Map(), read });
   }
 
   inc(name: string, labels: Labels = {}, by = 1): void {
@@ -84,7 +102,7 @@ export class Metrics {
         lines.push(`${name} ${series.read()}`);
         continue;
       }
-      if (series.values.size === 0 && series.kind === "gauge") lines.push(`${name} 0`);
+      if (series.values.size === 0 && !series.labelled) lines.push(`${name} 0`);
       for (const { labels, value } of series.values.values()) {
         const key = labelKey(labels);
         lines.push(key ? `${name}{${key}} ${value}` : `${name} ${value}`);
@@ -93,7 +111,7 @@ export class Metrics {
     return `${lines.join("\n")}\n`;
   }
 
-  private define(name: string, kind: Series["kind"], help: string): void {
-    this.series.set(name, { help, kind, values: new Map() });
+  private define(name: string, kind: Series["kind"], help: string, labelled = false): void {
+    this.series.set(name, { help, kind, labelled, values: new Map() });
   }
 }
