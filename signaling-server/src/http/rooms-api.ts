@@ -24,6 +24,8 @@ interface ValidRoomRequest {
   password: string | undefined;
 }
 
+const ROOM_NAME_RULE = "5-64 characters of a-z, A-Z, 0-9 and -";
+
 const HOST_HEADER_PATTERN = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
 export function validHostHeader(host: string | undefined): string | undefined {
@@ -42,7 +44,7 @@ export function validateCreateRoom(body: unknown): ValidRoomRequest {
     throw new HttpError(400, `username must be at most ${MAX_USERNAME_LENGTH} characters`);
   }
   if (typeof roomname !== "string" || !ROOM_NAME_PATTERN.test(roomname)) {
-    throw new HttpError(400, "roomname must be 5-64 characters of a-z, A-Z, 0-9 and -");
+    throw new HttpError(400, `roomname must be ${ROOM_NAME_RULE}`);
   }
   if (password !== undefined && password !== null && typeof password !== "string") {
     throw new HttpError(400, "password must be a string");
@@ -58,7 +60,7 @@ export async function createRoom(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  if (!acceptsJson(request)) throw new HttpError(406, "this API only answers application/json");
+  requireJsonAnswer(request);
   const body = await readJsonBody(request, context.limits.maxBodyBytes);
   const { roomname, password } = validateCreateRoom(body);
   const ip = clientIp(request, context.trustProxy);
@@ -115,10 +117,10 @@ export async function lookUpRoom(
   response: ServerResponse,
   encodedName: string,
 ): Promise<void> {
-  if (!acceptsJson(request)) throw new HttpError(406, "this API only answers application/json");
+  requireJsonAnswer(request);
   const name = safeDecode(encodedName);
   if (name === undefined || !ROOM_NAME_PATTERN.test(name)) {
-    throw new HttpError(400, "room name must be 5-64 characters of a-z, A-Z, 0-9 and -");
+    throw new HttpError(400, `room name must be ${ROOM_NAME_RULE}`);
   }
   const ip = clientIp(request, context.trustProxy);
   refuseGuesser(context, ip);
@@ -153,6 +155,10 @@ function storeFailure(context: ServerContext, error: unknown, message: string): 
     });
   }
   return new HttpError(500, "room store unavailable");
+}
+
+function requireJsonAnswer(request: IncomingMessage): void {
+  if (!acceptsJson(request)) throw new HttpError(406, "this API only answers application/json");
 }
 
 function safeDecode(text: string): string | undefined {
