@@ -2,8 +2,8 @@
 import { Command } from "commander";
 import {
   addTransferOptions,
-  passwordOf,
   runWithReporter,
+  sharedSessionConfig,
   type TransferFlags,
   usage,
 } from "./transfer-options.js";
@@ -47,16 +47,11 @@ export function receiveCommand(): Command {
         if (flags.output !== "-") await prepareOutputDirectory(flags.output);
         return runReceive(
           {
+            ...sharedSessionConfig(flags),
             code: shareCode,
-            server: flags.server,
-            password: passwordOf(flags, process.env),
             output: flags.output,
             overwrite: Boolean(flags.overwrite),
-            iceServers: flags.ice ?? [],
-            bind: flags.bind,
-            timeoutMs: flags.timeout * 1000,
             stdout: process.stdout,
-            env: process.env,
           },
           emit,
           signal,

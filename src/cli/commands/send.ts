@@ -3,8 +3,8 @@ import { Command } from "commander";
 import { isValidCode, normalizeCode } from "../../code/share-code.js";
 import {
   addTransferOptions,
-  passwordOf,
   runWithReporter,
+  sharedSessionConfig,
   type TransferFlags,
   usage,
 } from "./transfer-options.js";
@@ -56,15 +56,10 @@ export function sendCommand(): Command {
           );
           return runSend(
             {
+              ...sharedSessionConfig(flags),
               sources,
-              server: flags.server,
               code: flags.code,
-              password: passwordOf(flags, process.env),
-              iceServers: flags.ice ?? [],
-              bind: flags.bind,
-              timeoutMs: flags.timeout * 1000,
               stdin: process.stdin,
-              env: process.env,
             },
             emit,
             signal,

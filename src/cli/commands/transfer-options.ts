@@ -121,6 +121,18 @@ export function passwordOf(flags: TransferFlags, env: NodeJS.ProcessEnv): string
   return flags.password ?? (env.KAD_PASSWORD || undefined);
 }
 
+/** The session settings send and receive share, resolved once (flag > env > default). */
+export function sharedSessionConfig(flags: TransferFlags) {
+  return {
+    server: flags.server,
+    password: passwordOf(flags, process.env),
+    iceServers: flags.ice ?? [],
+    bind: flags.bind,
+    timeoutMs: flags.timeout * 1000,
+    env: process.env,
+  };
+}
+
 /**
  * Runs a session with a reporter and Ctrl-C handling: the first Ctrl-C cancels
  * and cleans up (exit 130), a second one exits at once.
