@@ -286,12 +286,7 @@ async function tellCancelled(scope: SessionScope, channel: RtcChannel): Promise<
   } catch {
     return;
   }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const patience = new Promise((resolve) => {
-    timer = setTimeout(resolve, CANCEL_NOTICE_MS);
-  });
-  await Promise.race([channel.closed, patience]);
-  clearTimeout(timer);
+  await channel.closedWithin(CANCEL_NOTICE_MS);
 }
 
 /** Tells a `kad receive -o -` why nothing comes, then fails: it takes one file, not `count`. */
@@ -299,12 +294,7 @@ async function refuseSingleReceiver(link: FileLink, count: number): Promise<neve
   const message = `the receiver writes to stdout (-o -) and takes one file, but ${count} were given`;
   link.channel.sendText(encodeShareMessage({ kad: "error", code: "PROTOCOL", message }));
   // Closing at once could drop the message; the receiver closes once it has read it.
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const patience = new Promise((resolve) => {
-    timer = setTimeout(resolve, END_PATIENCE_MS);
-  });
-  await Promise.race([link.channel.closed, patience]);
-  clearTimeout(timer);
+  await link.channel.closedWithin(END_PATIENCE_MS);
   throw new KadError("USAGE", message, {
     hint: "Send one file (e.g. tar c DIR | kad send -), or let the receiver save into a directory.",
   });
@@ -312,6 +302,5 @@ async function refuseSingleReceiver(link: FileLink, count: number): Promise<neve
 
 async function endSession(link: FileLink, files: number, bytes: number): Promise<void> {
   link.channel.sendText(encodeShareMessage({ kad: "end", files, bytes }));
-  const patience = new Promise((resolve) => setTimeout(resolve, END_PATIENCE_MS).unref());
-  await Promise.race([link.channel.closed, patience]);
+  await link.channel.closedWithin(END_PATIENCE_MS);
 }

@@ -118,16 +118,7 @@ async function sizeNow(path: string): Promise<number> {
 /** An original receiver closes the channel once it holds `size` bytes. */
 async function awaitBrowserClose(channel: RtcChannel): Promise<void> {
   await channel.drain();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const patience = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new KadError("TIMEOUT", "the receiver did not confirm the end of the file")),
-      CLOSE_PATIENCE_MS,
-    );
-  });
-  try {
-    await Promise.race([channel.closed, patience]);
-  } finally {
-    clearTimeout(timer);
+  if (!(await channel.closedWithin(CLOSE_PATIENCE_MS))) {
+    throw new KadError("TIMEOUT", "the receiver did not confirm the end of the file");
   }
 }

@@ -89,6 +89,17 @@ export class RtcChannel {
     }
   }
 
+  /** Waits for the peer to close the channel, at most `ms`; true if it did. */
+  async closedWithin(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const patience = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    const closed = await Promise.race([this.closed.then(() => true), patience]);
+    clearTimeout(timer);
+    return closed;
+  }
+
   close(): void {
     if (this.isClosed) return;
     try {
