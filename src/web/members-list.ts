@@ -26,8 +26,8 @@ export class MembersList {
     this.render();
   }
 
-  nameOf(id: string): string {
-    return this.members.find((member) => member.id === id)?.name ?? "someone who left";
+  nameOf(id: string, unknown = "someone who left"): string {
+    return this.members.find((member) => member.id === id)?.name ?? unknown;
   }
 
   has(id: string): boolean {

@@ -40,7 +40,6 @@ export class RoomSession {
   private readonly sendQueues = new Map<string, Promise<void>>();
   private readonly active = new Set<ActiveTransfer>();
   private incoming = 0;
-  private memberNames = new Map<string, string>();
 
   constructor(
     private signaling: Signaling,
@@ -79,16 +78,19 @@ export class RoomSession {
   }
 
   updateMembers(members: Member[]): void {
-    const before = new Map(this.memberNames);
+    const present = new Set(members.map((member) => member.id));
+    const departed = [...this.active]
+      .filter((transfer) => !present.has(transfer.peerId))
+      .map((transfer) => ({
+        transfer,
+        name: this.members.nameOf(transfer.peerId, "The other side"),
+      }));
     this.members.update(members);
-    this.memberNames = new Map(members.map((member) => [member.id, member.name]));
-    for (const transfer of this.active) {
-      if (this.memberNames.has(transfer.peerId)) continue;
-      const name = before.get(transfer.peerId) ?? "The other side";
+    for (const { transfer, name } of departed) {
       giveUpWhenConnectionDrops(
         transfer,
         new PageError("peer-left", `${name} left before the transfer finished.`),
-        () => !this.memberNames.has(transfer.peerId),
+        () => !this.members.has(transfer.peerId),
       );
     }
   }
