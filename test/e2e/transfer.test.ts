@@ -29,6 +29,18 @@ async function transfer(sendArgs: string[], receiveArgs: string[], cwd: string) 
   return { sender, receiver, sent, received, code };
 }
 
+/** A stdin transfer into `dir/out` that has started moving bytes, for tests that interrupt it. */
+async function transferUnderWay(dir: string) {
+  await mkdir(join(dir, "out"));
+  const { sender, code } = await startSend(server.url, ["-"], { cwd: dir });
+  sender.child.stdin?.write(Buffer.alloc(2 * 1024 * 1024, 7));
+  const receiver = kad(["receive", "--json", "--server", server.url, "-o", "out", code], {
+    cwd: dir,
+  });
+  await receiver.waitFor((e) => e.event === "progress");
+  return { sender, receiver };
+}
+
 async function listFiles(dir: string, prefix = ""): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const names = await Promise.all(
@@ -282,13 +294,7 @@ describe("failures a user can meet", () => {
 
   it("the receiver killed mid-transfer: the sender exits 3, nothing final is written", async () => {
     const dir = await useTempDir();
-    await mkdir(join(dir, "out"));
-    const { sender, code } = await startSend(server.url, ["-"], { cwd: dir });
-    sender.child.stdin?.write(Buffer.alloc(2 * 1024 * 1024, 7));
-    const receiver = kad(["receive", "--json", "--server", server.url, "-o", "out", code], {
-      cwd: dir,
-    });
-    await receiver.waitFor((e) => e.event === "progress");
+    const { sender, receiver } = await transferUnderWay(dir);
     receiver.child.kill("SIGKILL");
     const sent = await sender.exited;
     expect(sent.code).toBe(3);
@@ -298,13 +304,7 @@ describe("failures a user can meet", () => {
 
   it("the sender killed mid-transfer: the receiver exits 3 and removes its temporary file", async () => {
     const dir = await useTempDir();
-    await mkdir(join(dir, "out"));
-    const { sender, code } = await startSend(server.url, ["-"], { cwd: dir });
-    sender.child.stdin?.write(Buffer.alloc(2 * 1024 * 1024, 7));
-    const receiver = kad(["receive", "--json", "--server", server.url, "-o", "out", code], {
-      cwd: dir,
-    });
-    await receiver.waitFor((e) => e.event === "progress");
+    const { sender, receiver } = await transferUnderWay(dir);
     sender.child.kill("SIGKILL");
     const received = await receiver.exited;
     expect(received.code).toBe(3);
