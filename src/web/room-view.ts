@@ -152,7 +152,8 @@ export function roomView(code: string, created: CreatedRoom | undefined): RoomVi
   };
 }
 
-function joinError(result: Exclude<JoinResult, "joined">): PageError {
+/** A wrong password never ends up here: the loop above asks again. */
+function joinError(result: Exclude<JoinResult, "joined" | "CREDENTIALS">): PageError {
   switch (result) {
     case "notfound":
       return new PageError(
@@ -161,7 +162,5 @@ function joinError(result: Exclude<JoinResult, "joined">): PageError {
       );
     case "USERNAME_CONFLICT":
       return new PageError("protocol", "Could not find a free name in this room. Try again.");
-    case "CREDENTIALS":
-      return new PageError("credentials", "Wrong password.");
   }
 }
