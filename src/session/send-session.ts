@@ -272,7 +272,8 @@ async function connect(
   const back = new BackChannel(remote);
   // Runs before the peer closes (cleanups run newest first).
   scope.defer(() => back.isKad && tellCancelled(scope, channel));
-  return { ...link, back };
+  // The same object the loss handler above reads: `active = false` must reach it.
+  return Object.assign(link, { back });
 }
 
 /** On Ctrl-C or SIGTERM mid-file, lets a kad receiver say "the sender cancelled", not "connection lost". */
