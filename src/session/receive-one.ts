@@ -185,7 +185,11 @@ function watchSenderLeaving(
       return;
     }
     if (!members.some((member) => member.id === context.senderId)) {
-      lost(new KadError("PEER_LEFT", "the sender left before the file was complete"));
+      lost(
+        new KadError("PEER_LEFT", "the sender left before the file was complete", {
+          hint: "The unfinished file was not kept; ask the sender to send it again.",
+        }),
+      );
     }
   });
 }

@@ -207,6 +207,7 @@ async function receiveFiles(
       throw new KadError(
         "PROTOCOL",
         "the sender sent more than one file, but -o - takes a single one",
+        { hint: "Receive into a directory instead (leave out -o -)." },
       );
     }
   }

@@ -158,7 +158,11 @@ function watchReceiverLeaving(
     // may arrive after the news from the server, so it gets a moment.
     const timer = setTimeout(() => {
       if (finished) return;
-      scope.fail(new KadError("PEER_LEFT", "the receiver left before the transfer finished"));
+      scope.fail(
+        new KadError("PEER_LEFT", "the receiver left before the transfer finished", {
+          hint: "Run kad send again and give the receiver the new code.",
+        }),
+      );
     }, RECEIVER_LEFT_GRACE_MS);
     scope.defer(() => clearTimeout(timer));
   });

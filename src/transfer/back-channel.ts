@@ -21,9 +21,11 @@ export function errorFromPeer(code: string, message: string): KadError {
         hint: "The receiver can pass --overwrite, or receive into another directory.",
       });
     case "INTEGRITY":
-      return new KadError("INTEGRITY", text);
+      return new KadError("INTEGRITY", text, { hint: "Nothing was saved; send it again." });
     case "DISK":
-      return new KadError("DISK", text);
+      return new KadError("DISK", text, {
+        hint: "The receiver could not store the data; send again once it has fixed that.",
+      });
     case "INTERRUPTED":
       return new KadError("PEER_LEFT", "the peer cancelled the transfer");
     default:

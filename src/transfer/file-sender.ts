@@ -92,7 +92,9 @@ async function streamFile(options: SendFileOptions): Promise<SentFile> {
     options.onProgress(bytes);
   }
   if (source.kind === "file" && bytes !== source.size) {
-    throw new KadError("UNREADABLE", `${source.relativePath} shrank while it was being sent`);
+    throw new KadError("UNREADABLE", `${source.relativePath} shrank while it was being sent`, {
+      hint: "Send it again once nothing is writing to it.",
+    });
   }
   const grew = source.kind === "file" && (await sizeNow(source.absolutePath)) > source.size;
   const sha256 = hash.digest("hex");
@@ -103,7 +105,9 @@ async function streamFile(options: SendFileOptions): Promise<SentFile> {
   channel.sendText(encodeShareMessage({ kad: "eof", bytes, sha256 }));
   const ack = await back.waitForAck();
   if (ack.bytes !== bytes || ack.sha256 !== sha256) {
-    throw new KadError("INTEGRITY", `the receiver got different bytes for ${source.relativePath}`);
+    throw new KadError("INTEGRITY", `the receiver got different bytes for ${source.relativePath}`, {
+      hint: "Send it again.",
+    });
   }
   return { bytes, sha256, confirmed: true, grew };
 }
@@ -119,6 +123,8 @@ async function sizeNow(path: string): Promise<number> {
 async function awaitBrowserClose(channel: RtcChannel): Promise<void> {
   await channel.drain();
   if (!(await channel.closedWithin(CLOSE_PATIENCE_MS))) {
-    throw new KadError("TIMEOUT", "the receiver did not confirm the end of the file");
+    throw new KadError("TIMEOUT", "the receiver did not confirm the end of the file", {
+      hint: "Check on the other side whether the file arrived; send it again if not.",
+    });
   }
 }

@@ -17,7 +17,9 @@ export async function prepareTarget(outputDir: string, segments: string[]): Prom
     });
     const info = await lstat(directory);
     if (!info.isDirectory()) {
-      throw new KadError("EXISTS", `${directory} exists and is not a directory`);
+      throw new KadError("EXISTS", `${directory} exists and is not a directory`, {
+        hint: "Move it away, or receive into another directory with --output.",
+      });
     }
   }
   const target = join(directory, segments.at(-1) ?? "file");

@@ -45,14 +45,19 @@ export async function collectSources(
     });
   if (paths.includes("-")) {
     if (paths.length > 1)
-      throw new KadError("USAGE", "- (stdin) cannot be combined with other paths");
+      throw new KadError("USAGE", "- (stdin) cannot be combined with other paths", {
+        hint: "Send stdin on its own (... | kad send -), or name only files and directories.",
+      });
     return [{ kind: "stdin", relativePath: STDIN_NAME, name: STDIN_NAME, type: "" }];
   }
   const sources: SendSource[] = [];
   for (const path of paths) {
     await addPath(resolve(path), basename(resolve(path)), sources, path, onSkipped);
   }
-  if (sources.length === 0) throw new KadError("USAGE", "the directories given contain no files");
+  if (sources.length === 0)
+    throw new KadError("USAGE", "the directories given contain no files", {
+      hint: "Only regular files are sent; name a file, or a directory that holds some.",
+    });
   refuseDuplicates(sources);
   refuseTooDeep(sources);
   return sources;
@@ -79,7 +84,10 @@ async function addPath(
   await access(absolutePath, constants.R_OK).catch(() => {
     throw new KadError("UNREADABLE", `permission denied: ${shown}`);
   });
-  if (into.length >= MAX_FILES) throw new KadError("USAGE", `more than ${MAX_FILES} files`);
+  if (into.length >= MAX_FILES)
+    throw new KadError("USAGE", `more than ${MAX_FILES} files`, {
+      hint: "Send them as one stream instead: tar c DIR | kad send -",
+    });
   const name = basename(absolutePath);
   into.push({
     kind: "file",
