@@ -5,7 +5,7 @@
  * Codes for a server kad embeds in `kad send` fold the server's address in:
  * `<last IPv4 octet>-<port>-<word>-<word>-<word>`, e.g. `23-40123-tiger-piano-oak`.
  * A receiver on the same network completes the address from its own interfaces
- * (see session/embedded-server-address.ts). No `node:` imports: the web page uses this too.
+ * (see session/embedded-server.ts). No `node:` imports: the web page uses this too.
  */
 import { ROOM_NAME_PATTERN } from "../protocol/limits.js";
 import { WORDS } from "./words.js";
