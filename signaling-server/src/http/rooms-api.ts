@@ -154,7 +154,10 @@ function storeFailure(context: ServerContext, error: unknown, message: string): 
       "Retry-After": String(STORE_RETRY_AFTER_SECONDS),
     });
   }
-  return new HttpError(500, "room store unavailable");
+  return new HttpError(
+    500,
+    "room store unavailable; try again, and tell the server's operator if it persists",
+  );
 }
 
 function requireJsonAnswer(request: IncomingMessage): void {

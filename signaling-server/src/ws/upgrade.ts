@@ -63,9 +63,20 @@ function handshakeRefusal(
   ip: string,
   closing: boolean,
 ): Refusal | undefined {
-  if (closing) return { status: 503, reason: "shutting-down", message: "server is shutting down" };
+  if (closing) {
+    return {
+      status: 503,
+      reason: "shutting-down",
+      message: "server is shutting down; try again in a moment",
+    };
+  }
   if (!isOriginAllowed(request.headers.origin, context.allowOrigins)) {
-    return { status: 403, reason: "origin", message: "origin not allowed" };
+    return {
+      status: 403,
+      reason: "origin",
+      message:
+        "this page's origin is not allowed; the server's operator can add it with --allow-origin",
+    };
   }
   const offered = (request.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
   if (!offered.includes(SIGNALING_SUBPROTOCOL)) {
@@ -74,10 +85,18 @@ function handshakeRefusal(
   }
   const limit = registry.refusal(ip);
   if (limit === "server-full") {
-    return { status: 503, reason: limit, message: "server is at its connection limit" };
+    return {
+      status: 503,
+      reason: limit,
+      message: "server is at its connection limit; try again later",
+    };
   }
   if (limit === "ip-limit") {
-    return { status: 429, reason: limit, message: "too many connections from this address" };
+    return {
+      status: 429,
+      reason: limit,
+      message: "too many connections from this address; close some and try again",
+    };
   }
   return undefined;
 }
