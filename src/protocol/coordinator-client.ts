@@ -3,6 +3,7 @@
  * `fetch` is injected, so the web page and the CLI share this.
  */
 import { KadError } from "../util/errors.js";
+import { ROOM_TTL_MS } from "./limits.js";
 import { type CreateRoomRequest, type RoomInfo, roomInfoSchema } from "./signaling-messages.js";
 
 export interface FetchResponseLike {
@@ -37,6 +38,7 @@ async function call(
   } catch (error) {
     if (timeout.aborted && !init.signal?.aborted) {
       throw new KadError("SERVER_UNREACHABLE", `the server at ${baseUrl} did not answer in time`, {
+        hint: "Check the address (--server / KAD_SERVER) and the network, then try again.",
         cause: error,
       });
     }
@@ -112,7 +114,7 @@ export async function lookupRoom(
   );
   if (response.status === 404) {
     throw new KadError("ROOM_NOT_FOUND", "no transfer is waiting under that code", {
-      hint: "Check the code for typos; codes expire after 30 minutes or when the sender stops.",
+      hint: `Check the code for typos; codes expire after ${ROOM_TTL_MS / 60_000} minutes or when the sender stops.`,
     });
   }
   if (response.status !== 200) throw unexpectedStatus(response.status, baseUrl);

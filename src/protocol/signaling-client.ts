@@ -6,7 +6,7 @@
  *   connecting --open--> unjoined --connect ok--> joined --close--> closed
  */
 import { KadError } from "../util/errors.js";
-import { RPC_TIMEOUT_MS } from "./limits.js";
+import { ROOM_TTL_MS, RPC_TIMEOUT_MS } from "./limits.js";
 import { type IncomingRequest, RpcEndpoint, RpcTimeoutError } from "./mop-rpc.js";
 import {
   type ConnectPayload,
@@ -187,7 +187,7 @@ function joinError(err: string): KadError {
   switch (err) {
     case "notfound":
       return new KadError("ROOM_NOT_FOUND", "no transfer is waiting under that code", {
-        hint: "Codes expire after 30 minutes or when the sender stops.",
+        hint: `Codes expire after ${ROOM_TTL_MS / 60_000} minutes or when the sender stops.`,
       });
     case "CREDENTIALS":
       return new KadError("CREDENTIALS", "wrong password for this code", {
