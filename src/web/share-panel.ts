@@ -2,7 +2,7 @@
 import encodeQR from "qr";
 import { h } from "./dom.js";
 
-export function roomLink(code: string): string {
+function roomLink(code: string): string {
   const page = new URL(document.baseURI);
   page.hash = `#/${code}`;
   return page.href;

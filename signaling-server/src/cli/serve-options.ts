@@ -53,7 +53,7 @@ function wrapWords(text: string, width = 78): string {
   return [...lines, line].join("\n");
 }
 
-export const SERVE_HELP = `
+const SERVE_HELP = `
 Serves the kamelladjutant rooms API (POST /rooms, GET /rooms/:name), the
 signaling WebSocket (subprotocol "signaling") and kad's web page, plus
 GET /healthz and GET /metrics (Prometheus). Logs are JSON lines on stderr.

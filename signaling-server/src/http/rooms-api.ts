@@ -28,11 +28,11 @@ const ROOM_NAME_RULE = "5-64 characters of a-z, A-Z, 0-9 and -";
 
 const HOST_HEADER_PATTERN = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
-export function validHostHeader(host: string | undefined): string | undefined {
+function validHostHeader(host: string | undefined): string | undefined {
   return host && HOST_HEADER_PATTERN.test(host) ? host : undefined;
 }
 
-export function validateCreateRoom(body: unknown): ValidRoomRequest {
+function validateCreateRoom(body: unknown): ValidRoomRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new HttpError(400, "body must be a JSON object");
   }

@@ -27,10 +27,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Maps a URL path to a file inside `root`, or undefined when it must not be served. */
-export async function resolveStaticPath(
-  root: string,
-  urlPath: string,
-): Promise<string | undefined> {
+async function resolveStaticPath(root: string, urlPath: string): Promise<string | undefined> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(urlPath);
