@@ -8,6 +8,9 @@ import { MAX_FRAME_BYTES } from "../protocol/limits.js";
 import { SignalingClient, type SocketLike } from "../protocol/signaling-client.js";
 import { KadError } from "../util/errors.js";
 
+/** How a kad sender names itself in the room; a receiver tells kad senders from browsers by it. */
+export const KAD_SENDER_PREFIX = "kad-sender-";
+
 export const nodeFetch: FetchLike = (url, init) => fetch(url, init);
 
 export async function openSignaling(url: string): Promise<SignalingClient> {

@@ -13,7 +13,7 @@ import type { Member, RoomInfo } from "../protocol/signaling-messages.js";
 import { KadError } from "../util/errors.js";
 import { shutdownNative } from "../webrtc/native.js";
 import { AsyncQueue } from "./async-queue.js";
-import { nodeFetch, openSignaling, serverLost } from "./connections.js";
+import { KAD_SENDER_PREFIX, nodeFetch, openSignaling, serverLost } from "./connections.js";
 import { findEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
@@ -33,9 +33,6 @@ export interface ReceiveConfig {
   stdout: Writable;
   env: NodeJS.ProcessEnv;
 }
-
-/** How a kad sender names itself in the room (send-session.ts). */
-const KAD_SENDER_PREFIX = "kad-sender-";
 
 /** With the server gone after a file, how long a kad sender's session end may take. */
 export const SERVER_LOST_END_WAIT_MS = 10_000;

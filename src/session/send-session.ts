@@ -19,7 +19,7 @@ import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { shutdownNative } from "../webrtc/native.js";
 import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
-import { nodeFetch, openSignaling, serverLost } from "./connections.js";
+import { KAD_SENDER_PREFIX, nodeFetch, openSignaling, serverLost } from "./connections.js";
 import { startEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
@@ -183,7 +183,7 @@ async function openRoom(scope: SessionScope, config: SendConfig, emit: EventSink
     baseUrl = embedded.baseUrl;
     freshCode = () => generateEmbeddedCode(embedded.hostOctet, embedded.port);
   }
-  const username = `kad-sender-${newId().slice(0, 8)}`;
+  const username = `${KAD_SENDER_PREFIX}${newId().slice(0, 8)}`;
   const password = config.password || undefined;
   const { code, webSocketUri } = await createRoomWithCode(
     scope,
