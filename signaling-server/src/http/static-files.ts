@@ -26,8 +26,13 @@ const CONTENT_TYPES: Record<string, string> = {
   ".wasm": "application/wasm",
 };
 
+interface StaticFile {
+  path: string;
+  size: number;
+}
+
 /** Maps a URL path to a file inside `root`, or undefined when it must not be served. */
-async function resolveStaticPath(root: string, urlPath: string): Promise<string | undefined> {
+async function resolveStaticPath(root: string, urlPath: string): Promise<StaticFile | undefined> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(urlPath);
@@ -44,7 +49,7 @@ async function resolveStaticPath(root: string, urlPath: string): Promise<string 
     if (!target.startsWith(realRoot + sep)) return undefined;
     const info = await stat(target);
     if (info.isDirectory()) return resolveStaticPath(root, `${urlPath}/index.html`);
-    return info.isFile() ? target : undefined;
+    return info.isFile() ? { path: target, size: info.size } : undefined;
   } catch {
     return undefined;
   }
@@ -58,10 +63,9 @@ export async function serveStatic(
 ): Promise<void> {
   const file = await resolveStaticPath(root, urlPath);
   if (!file) throw new HttpError(404, "not found");
-  const { size } = await stat(file);
   response.writeHead(200, {
-    "Content-Type": CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
-    "Content-Length": String(size),
+    "Content-Type": CONTENT_TYPES[extname(file.path).toLowerCase()] ?? "application/octet-stream",
+    "Content-Length": String(file.size),
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",
   });
@@ -70,7 +74,7 @@ export async function serveStatic(
     return;
   }
   await new Promise<void>((resolve) => {
-    const stream = createReadStream(file);
+    const stream = createReadStream(file.path);
     stream.on("error", () => {
       response.destroy();
       resolve();
