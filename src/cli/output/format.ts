@@ -13,6 +13,11 @@ export function formatBytes(bytes: number): string {
     : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
 }
 
+/** "42%" of `total`, or "" when the total is unknown or zero. */
+export function formatPercent(done: number, total: number | null): string {
+  return total ? `${Math.floor((done * 100) / total)}%` : "";
+}
+
 /** A time left for people: "42s", "3m 05s", "2h 07m". */
 export function formatDuration(totalSeconds: number): string {
   const seconds = Math.max(0, Math.round(totalSeconds));

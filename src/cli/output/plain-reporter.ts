@@ -1,7 +1,7 @@
 /** Pipes and CI: plain lines on stderr, progress every few seconds. */
 import type { Writable } from "node:stream";
 import type { SessionEvent } from "../../session/events.js";
-import { formatBytes, RateMeter } from "./format.js";
+import { formatBytes, formatPercent, RateMeter } from "./format.js";
 import { PASSWORD_NOTE, type Reporter, Throttle } from "./reporter.js";
 
 export const PLAIN_PROGRESS_INTERVAL_MS = 2_000;
@@ -41,7 +41,7 @@ export class PlainReporter implements Reporter {
         const meter = this.rates.get(event.name) ?? this.startMeter(event.name, now);
         const rate = meter.update(event.bytes, now);
         if (!this.throttle.allow(event.name, now)) return undefined;
-        const share = event.total ? ` ${Math.floor((event.bytes * 100) / event.total)}%` : "";
+        const share = event.total ? ` ${formatPercent(event.bytes, event.total)}` : "";
         const speed = rate > 0 ? ` at ${formatBytes(rate)}/s` : "";
         return `  ${event.name}:${share} ${formatBytes(event.bytes)}${speed}`;
       }

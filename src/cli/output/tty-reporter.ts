@@ -10,7 +10,7 @@ import { MultiBar, type SingleBar } from "cli-progress";
 import ora, { type Ora } from "ora";
 import qrcode from "qrcode-terminal";
 import type { SessionEvent } from "../../session/events.js";
-import { formatBytes, formatDuration, RateMeter } from "./format.js";
+import { formatBytes, formatDuration, formatPercent, RateMeter } from "./format.js";
 import { PASSWORD_NOTE, type Reporter } from "./reporter.js";
 
 interface FileBar {
@@ -149,10 +149,9 @@ export class TtyReporter implements Reporter {
   }
 
   private filesPayload(done: number, count: number) {
-    const percent = count ? `${Math.floor((done * 100) / count)}%` : "";
     return {
       name: "all files",
-      percent,
+      percent: formatPercent(done, count),
       done: String(done),
       size: `${count} files`,
       speed: "",
@@ -161,11 +160,10 @@ export class TtyReporter implements Reporter {
   }
 
   private payload(name: string, bytes: number, total: number | null, speed: number) {
-    const percent = total ? `${Math.floor((bytes * 100) / total)}%` : "";
     const remaining = total && speed > 0 ? Math.round((total - bytes) / speed) : undefined;
     return {
       name: name.length > 30 ? `…${name.slice(-29)}` : name,
-      percent,
+      percent: formatPercent(bytes, total),
       done: formatBytes(bytes),
       size: total === null ? "?" : formatBytes(total),
       speed: speed > 0 ? `${formatBytes(speed)}/s` : "",
