@@ -2,6 +2,7 @@
  * The shared protocol clients (src/protocol) fail with KadError, worded for
  * the CLI ("pass --password"). The page says the same things in its own words.
  */
+import { ROOM_TTL_MS } from "../protocol/limits.js";
 import { isKadError } from "../util/errors.js";
 import { PageError } from "./page-error.js";
 
@@ -11,7 +12,7 @@ export function toPageError(error: unknown): unknown {
     case "ROOM_NOT_FOUND":
       return new PageError(
         "room-not-found",
-        "This room does not exist any more (rooms last 30 minutes) or the code is mistyped. Ask for a new link.",
+        `This room does not exist any more (rooms last ${ROOM_TTL_MS / 60_000} minutes) or the code is mistyped. Ask for a new link.`,
       );
     case "ROOM_EXISTS":
       return new PageError(
