@@ -5,7 +5,7 @@
  *
  * Sender's channel (sender -> receiver)
  *   1. metadata, text: {"name","size","type"}            original, always first
- *        + "kad": {"v":1, "path"?, "stream"?}           kad only, ignored by a browser
+ *        + "kad": {"v":1, "path"?, "stream"?, "session"?}  kad only, ignored by a browser
  *   2. file bytes, binary, any chunk size                original
  *   3. {"kad":"eof","bytes":N,"sha256":HEX}              only after the receiver's hello
  *   4. {"kad":"end","files":N,"bytes":N}                 only after the receiver's hello,
@@ -14,6 +14,7 @@
  * Receiver's own channel (receiver -> sender; an original sender only logs it)
  *   {"kad":"hello","v":1}             sent as soon as the channel opens: "I am kad"
  *                                     (+ "single":true: it takes one file only, kad receive -o -)
+ *                                     (+ "session":true: it takes every file on this connection)
  *   {"kad":"written","bytes":N}       flow control: bytes safely written so far
  *   {"kad":"ack","bytes":N,"sha256":HEX}   file verified and renamed into place
  *   {"kad":"error","code":C,"message":M}   refused (either direction), then close
@@ -23,6 +24,14 @@
  * takes the receiver's close after `size` bytes as completion. A kad receiver
  * sees `kad` in the metadata; without it (an original browser sender) it sends
  * no flow control and completes when it holds `size` bytes.
+ *
+ * Session (both sides kad, the receiver said "session":true): every file of
+ * the send travels on this one connection, each as 1-3 above with
+ * "kad.session":true in its metadata; the sender may send the next file's
+ * metadata before the previous file's ack (at most 64 unacknowledged), acks
+ * come in file order, and 4 follows the last ack. "written" counts the bytes
+ * stored on the connection across its files. Without the flag, each file
+ * gets its own connection (one initiate per file), as the original does.
  *
  * Stream (size unknown, e.g. stdin): metadata `size` is -1 and `kad.stream` is
  * true; sent only to a receiver that said hello. The eof message gives the length.
@@ -45,6 +54,7 @@ export const kadMetadataSchema = z.object({
   v: z.number().int().min(1),
   path: z.string().min(1).max(MAX_RELATIVE_PATH_LENGTH).optional(),
   stream: z.boolean().optional(),
+  session: z.boolean().optional(),
 });
 
 export const metadataSchema = z.object({
@@ -79,7 +89,12 @@ export const senderExtensionSchema = z.discriminatedUnion("kad", [
 export type SenderExtension = z.infer<typeof senderExtensionSchema>;
 
 export const receiverExtensionSchema = z.discriminatedUnion("kad", [
-  z.object({ kad: z.literal("hello"), v: z.number().int().min(1), single: z.boolean().optional() }),
+  z.object({
+    kad: z.literal("hello"),
+    v: z.number().int().min(1),
+    single: z.boolean().optional(),
+    session: z.boolean().optional(),
+  }),
   z.object({ kad: z.literal("written"), bytes: byteCount }),
   z.object({ kad: z.literal("ack"), bytes: byteCount, sha256: sha256Hex }),
   errorMessage,

@@ -1,0 +1,313 @@
+/**
+ * Receives the files that arrive on the sender's `share` channel of one
+ * connection, as an explicit state machine:
+ *
+ *   awaiting-metadata --metadata--> receiving --kad eof--> awaiting-metadata (session)
+ *                                       |                  awaiting-end      (one file)
+ *                                       └--size reached (original sender)--> awaiting-end
+ *   awaiting-metadata / awaiting-end --kad end--> ended
+ *   any state --bad frame, oversend, mismatch, peer error, abort--> failed
+ *
+ * A file's bytes go to a sink that keeps them aside until the size (and, from
+ * a kad sender, the SHA-256) matched; only then is it committed. In a session
+ * the next file may start while the previous one is still being verified:
+ * completions run one after another, so acknowledgements leave in order.
+ * Frames from the network are hostile: every one is validated, and sizes are
+ * bounded by the announcement.
+ */
+import {
+  encodeShareMessage,
+  type FileMetadata,
+  parseMetadata,
+  parseSenderExtension,
+  type ReceiverExtension,
+  type SenderExtension,
+  UNKNOWN_SIZE,
+} from "../protocol/share-messages.js";
+import { safeRelativeSegments } from "../transfer/safe-path.js";
+import { KadError } from "../util/errors.js";
+import { errorFromPeer, shareCodeFor } from "./peer-errors.js";
+import type { ByteSink, ChannelMessage, HashFactory, StreamingHash } from "./ports.js";
+import { WRITTEN_REPORT_BYTES } from "./transfer-limits.js";
+
+export type ReceiverState = "awaiting-metadata" | "receiving" | "awaiting-end" | "ended" | "failed";
+
+export interface IncomingFile {
+  /** Safe path segments below the output, from the kad path or the name. */
+  segments: string[];
+  /** The segments joined with `/`: what the user sees. */
+  relativePath: string;
+  /** UNKNOWN_SIZE for a kad stream whose length comes with its eof. */
+  size: number;
+  /** The sender's MIME type: informational only, never trusted for rendering. */
+  type: string;
+  fromKad: boolean;
+  /** Position of this file on this connection, from 0. */
+  index: number;
+}
+
+export interface ReceivedFile<T> extends IncomingFile {
+  bytes: number;
+  sha256: string;
+  /** What the sink made of it: a final path, a Blob. */
+  stored: T;
+}
+
+export interface ReceiverHost<T> {
+  hash: HashFactory;
+  /** A sink for a file; may throw (a second file for stdout, say) to refuse it. */
+  openSink(file: IncomingFile): ByteSink<T>;
+  /** A text message on this side's own channel. May throw once that channel closed. */
+  sendBack(text: string): void;
+  onFile(file: IncomingFile): void;
+  onProgress(file: IncomingFile, bytes: number): void;
+  onFileDone(file: ReceivedFile<T>): void;
+  /** A kad sender's "session over": every file it meant to send has arrived. */
+  onEnd(summary: { files: number; bytes: number }): void;
+}
+
+interface FileInProgress<T> {
+  file: IncomingFile;
+  sink: ByteSink<T>;
+  hash: StreamingHash;
+  bytes: number;
+}
+
+export class FileReceiver<T> {
+  /**
+   * Resolves with the connection's files once it carries no more: after the
+   * first file of a one-file connection, after the end of a session.
+   */
+  readonly finished: Promise<ReceivedFile<T>[]>;
+  private state: ReceiverState = "awaiting-metadata";
+  private current: FileInProgress<T> | undefined;
+  /** Files started on this connection, and those committed. */
+  private started = 0;
+  private readonly received: ReceivedFile<T>[] = [];
+  private session = false;
+  private peerIsKad = false;
+  private completions: Promise<void> = Promise.resolve();
+  private readonly unfinished = new Set<ByteSink<T>>();
+  private stored = 0;
+  private reported = 0;
+  private resolveFinished!: (files: ReceivedFile<T>[]) => void;
+  private rejectFinished!: (error: KadError) => void;
+
+  constructor(private readonly host: ReceiverHost<T>) {
+    this.finished = new Promise((resolve, reject) => {
+      this.resolveFinished = resolve;
+      this.rejectFinished = reject;
+    });
+    this.finished.catch(() => {});
+  }
+
+  get currentState(): ReceiverState {
+    return this.state;
+  }
+
+  /** Feeds one message from the sender's channel. Never throws. */
+  handle(message: ChannelMessage): void {
+    try {
+      this.dispatch(message);
+    } catch (error) {
+      void this.fail(error);
+    }
+  }
+
+  /** Ends a transfer that did not complete; removes what was stored. */
+  async abort(error: unknown, tellPeer = false): Promise<void> {
+    await this.fail(error, tellPeer);
+  }
+
+  private dispatch(message: ChannelMessage): void {
+    if (this.state === "ended" || this.state === "failed") return;
+    if (typeof message !== "string") {
+      if (this.state === "awaiting-metadata" && this.started === 0) {
+        throw new KadError("PROTOCOL", "the sender sent data before the file's name");
+      }
+      if (this.state !== "receiving") {
+        throw new KadError("PROTOCOL", "the sender sent data after the end of the file");
+      }
+      this.receiveBytes(message);
+    } else if (this.state === "awaiting-metadata") {
+      this.startOrEnd(message);
+    } else {
+      this.receiveExtension(message);
+    }
+  }
+
+  private startOrEnd(text: string): void {
+    // After a session's file, the sender may instead end (or refuse); before
+    // any file, a kad sender may refuse (e.g. several files for -o -).
+    const extension = parseSenderExtension(text);
+    if (extension.ok && (this.peerIsKad || extension.message.kad === "error")) {
+      this.onExtension(extension.message);
+      return;
+    }
+    const parsed = parseMetadata(text);
+    if (!parsed.ok) {
+      throw new KadError("PROTOCOL", `the sender's file description is invalid (${parsed.reason})`);
+    }
+    this.start(parsed.message);
+  }
+
+  private start(metadata: FileMetadata): void {
+    const fromKad = metadata.kad !== undefined;
+    if (this.started > 0 && !(fromKad && this.session)) {
+      throw new KadError("PROTOCOL", "the sender started a second file on a one-file connection");
+    }
+    this.peerIsKad = fromKad;
+    this.session = metadata.kad?.session === true;
+    if (metadata.size === UNKNOWN_SIZE && !metadata.kad?.stream) {
+      throw new KadError("PROTOCOL", "the sender announced no size");
+    }
+    const segments = safeRelativeSegments(metadata.name, metadata.kad?.path);
+    const file: IncomingFile = {
+      segments,
+      relativePath: segments.join("/"),
+      size: metadata.size,
+      type: metadata.type,
+      fromKad,
+      index: this.started,
+    };
+    this.started += 1;
+    const sink = this.host.openSink(file);
+    this.unfinished.add(sink);
+    this.watchWritten(sink);
+    this.current = { file, sink, hash: this.host.hash(), bytes: 0 };
+    this.state = "receiving";
+    this.host.onFile(file);
+    if (!fromKad && file.size === 0) this.endOfFile(undefined);
+  }
+
+  /** Flow control counts bytes stored on this connection, across its files. */
+  private watchWritten(sink: ByteSink<T>): void {
+    let seen = 0;
+    sink.onWritten = (total) => {
+      this.stored += total - seen;
+      seen = total;
+      if (!this.peerIsKad || this.stored - this.reported < WRITTEN_REPORT_BYTES) return;
+      this.reported = this.stored;
+      this.send({ kad: "written", bytes: this.stored });
+    };
+  }
+
+  private receiveBytes(chunk: Uint8Array): void {
+    const current = this.current as FileInProgress<T>;
+    const { file } = current;
+    if (file.size !== UNKNOWN_SIZE && current.bytes + chunk.length > file.size) {
+      throw new KadError(
+        "PROTOCOL",
+        `the sender sent more than the ${file.size} bytes it announced`,
+      );
+    }
+    current.hash.update(chunk);
+    current.bytes += chunk.length;
+    current.sink.push(chunk);
+    this.host.onProgress(file, current.bytes);
+    if (!file.fromKad && current.bytes === file.size) this.endOfFile(undefined);
+  }
+
+  private receiveExtension(text: string): void {
+    // An original sender sends nothing after its bytes; ignore text from it.
+    if (!this.peerIsKad) return;
+    const parsed = parseSenderExtension(text);
+    if (!parsed.ok) {
+      throw new KadError("PROTOCOL", `the sender sent an invalid message (${parsed.reason})`);
+    }
+    this.onExtension(parsed.message);
+  }
+
+  private onExtension(message: SenderExtension): void {
+    if (message.kad === "error") throw errorFromPeer(message.code, message.message);
+    if (message.kad === "end") this.end(message);
+    else if (this.state !== "receiving") throw new KadError("PROTOCOL", "unexpected end of file");
+    else this.endOfFile(message);
+  }
+
+  private endOfFile(eof: { bytes: number; sha256: string } | undefined): void {
+    const current = this.current as FileInProgress<T>;
+    this.current = undefined;
+    this.state = this.session ? "awaiting-metadata" : "awaiting-end";
+    this.completions = this.completions.then(() => this.complete(current, eof));
+    this.completions.catch((error) => this.fail(error));
+    if (!this.session) {
+      void this.completions.then(
+        () => this.resolveFinished(this.received),
+        () => {},
+      );
+    }
+  }
+
+  private async complete(
+    current: FileInProgress<T>,
+    eof: { bytes: number; sha256: string } | undefined,
+  ): Promise<void> {
+    const { file, sink, bytes } = current;
+    await sink.finish();
+    const sha256 = current.hash.hex();
+    const sizeOk = file.size === UNKNOWN_SIZE || bytes === file.size;
+    if (!sizeOk || (eof && (eof.bytes !== bytes || eof.sha256 !== sha256))) {
+      throw new KadError(
+        "INTEGRITY",
+        `${file.relativePath} arrived damaged (size or SHA-256 mismatch)`,
+        {
+          hint: "Nothing was saved; send it again.",
+        },
+      );
+    }
+    const stored = await sink.commit();
+    this.unfinished.delete(sink);
+    if (this.state === "failed") return;
+    if (file.fromKad) this.send({ kad: "ack", bytes, sha256 });
+    const received = { ...file, bytes, sha256, stored };
+    this.received.push(received);
+    this.host.onFileDone(received);
+  }
+
+  private end(summary: { files: number; bytes: number }): void {
+    if (this.state === "receiving") {
+      throw new KadError("PROTOCOL", "the sender ended before the file was complete");
+    }
+    if (this.session && summary.files !== this.started) {
+      throw new KadError(
+        "PROTOCOL",
+        `the sender ended after ${this.started} files but said it sent ${summary.files}`,
+      );
+    }
+    const wasSession = this.session;
+    this.state = "ended";
+    void this.completions.then(
+      () => {
+        this.host.onEnd(summary);
+        if (wasSession) this.resolveFinished(this.received);
+      },
+      () => {},
+    );
+  }
+
+  private async fail(error: unknown, tellPeer = true): Promise<void> {
+    if (this.state === "failed") return;
+    // A connection whose files are all committed has nothing left to lose.
+    const settled = this.state === "ended" || (this.state === "awaiting-end" && !this.session);
+    if (settled && this.unfinished.size === 0) return;
+    this.state = "failed";
+    const failure =
+      error instanceof KadError ? error : new KadError("INTERNAL", String(error), { cause: error });
+    if (tellPeer && this.peerIsKad) {
+      this.send({ kad: "error", code: shareCodeFor(failure), message: failure.message });
+    }
+    // Settle only once the stored bytes are gone, so "failed" means "nothing left".
+    await Promise.all([...this.unfinished].map((sink) => sink.discard()));
+    this.unfinished.clear();
+    this.rejectFinished(failure);
+  }
+
+  private send(message: ReceiverExtension): void {
+    try {
+      this.host.sendBack(encodeShareMessage(message));
+    } catch {
+      // The channel is gone; the sender notices that by itself.
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * What the transfer engine needs from its host, so one engine runs in Node
+ * (node-datachannel, node:crypto, the file system) and in the page
+ * (RTCDataChannel, @noble/hashes, OPFS or memory). No `node:` imports here.
+ */
+
+export type ChannelMessage = string | Uint8Array;
+
+/** This side's own `share` channel, as the engine writes to it. */
+export interface OutgoingChannel {
+  sendText(text: string): void;
+  /** Resolves once the send buffer is below the high-water mark again; rejects once closed. */
+  sendBinary(chunk: Uint8Array): Promise<void>;
+  /** Largest message the peer accepts; 0 when unknown. */
+  readonly maxMessageSize: number;
+  /** Resolves once everything queued went out, or the channel closed. */
+  drain(): Promise<void>;
+  /** Waits at most `ms` for the peer to close the channel; true if it did. */
+  closedWithin(ms: number): Promise<boolean>;
+}
+
+export interface StreamingHash {
+  update(chunk: Uint8Array): void;
+  hex(): string;
+}
+
+export type HashFactory = () => StreamingHash;
+
+/**
+ * Where one received file's bytes go until they are verified. `T` is what a
+ * committed file becomes: a final path in the CLI, a Blob in the page.
+ */
+export interface ByteSink<T> {
+  /** Queues a chunk without blocking; throws when the sink failed or its queue is full. */
+  push(chunk: Uint8Array): void;
+  /** Told the total bytes stored so far, as storing progresses. */
+  onWritten: (total: number) => void;
+  /** Resolves once every queued byte is stored; rejects with why not. */
+  finish(): Promise<void>;
+  /** Hands the verified bytes to the user (rename into place, or the finished Blob). */
+  commit(): Promise<T>;
+  /** Removes whatever was stored. Never rejects. */
+  discard(): Promise<void>;
+}
