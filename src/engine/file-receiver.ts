@@ -173,6 +173,7 @@ export class FileReceiver<T> {
     this.started += 1;
     const sink = this.host.openSink(file);
     this.unfinished.add(sink);
+    sink.ready?.().catch((error) => this.fail(error));
     this.watchWritten(sink);
     this.current = { file, sink, hash: this.host.hash(), bytes: 0 };
     this.state = "receiving";
@@ -276,10 +277,11 @@ export class FileReceiver<T> {
       );
     }
     const wasSession = this.session;
+    const { files, bytes } = summary;
     this.state = "ended";
     void this.completions.then(
       () => {
-        this.host.onEnd(summary);
+        this.host.onEnd({ files, bytes });
         if (wasSession) this.resolveFinished(this.received);
       },
       () => {},

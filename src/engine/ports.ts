@@ -31,6 +31,8 @@ export type HashFactory = () => StreamingHash;
  * committed file becomes: a final path in the CLI, a Blob in the page.
  */
 export interface ByteSink<T> {
+  /** Resolves once the sink can store; rejects at once with why not (the target exists, say). */
+  ready?(): Promise<void>;
   /** Queues a chunk without blocking; throws when the sink failed or its queue is full. */
   push(chunk: Uint8Array): void;
   /** Told the total bytes stored so far, as storing progresses. */

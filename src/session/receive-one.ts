@@ -5,6 +5,7 @@
  * from the same sender before any data supersedes it (the sender retried).
  */
 import type { Writable } from "node:stream";
+import type { FileReceiver } from "../engine/file-receiver.js";
 import { type HandshakePeer, runResponder } from "../protocol/initiate-handshake.js";
 import {
   encodeShareMessage,
@@ -12,7 +13,7 @@ import {
   type ReceiverExtension,
 } from "../protocol/share-messages.js";
 import type { IncomingInitiate, SignalingClient } from "../protocol/signaling-client.js";
-import { FileReceiver, type ReceivedFile } from "../transfer/file-receiver.js";
+import { createFileReceiver, type SavedFile } from "../transfer/file-receiver.js";
 import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
@@ -73,10 +74,10 @@ function fileReceiverFor(
   context: ReceiveContext,
   sendBack: (text: string) => void,
   touch: () => void,
-): FileReceiver {
+): FileReceiver<string> {
   const { config, emit } = context;
   const sizeOrNull = (size: number) => (size < 0 ? null : size);
-  return new FileReceiver({
+  return createFileReceiver({
     output: config.output,
     overwrite: config.overwrite,
     stdout: config.stdout,
@@ -86,12 +87,22 @@ function fileReceiverFor(
         event: "file",
         name: file.relativePath,
         size: sizeOrNull(file.size),
-        index: context.files,
+        index: context.files + file.index,
         count: null,
       }),
     onProgress: (file, bytes) => {
       touch();
       emit({ event: "progress", name: file.relativePath, bytes, total: sizeOrNull(file.size) });
+    },
+    onFileDone: (file) => {
+      touch();
+      emit({
+        event: "file-done",
+        name: file.relativePath,
+        size: file.bytes,
+        sha256: file.sha256,
+        path: file.stored,
+      });
     },
     onEnd: () => context.markEnded(),
   });
@@ -100,8 +111,8 @@ function fileReceiverFor(
 export async function receiveOne(
   context: ReceiveContext,
   initiate: IncomingInitiate,
-): Promise<ReceivedFile> {
-  const { scope, emit } = context;
+): Promise<SavedFile[]> {
+  const { scope } = context;
   const stall = scope.stallGuard(context.config.timeoutMs, "receiving");
   const peer = await RtcPeer.create("kad-receive", context.ice);
   scope.defer(() => peer.close());
@@ -109,7 +120,7 @@ export async function receiveOne(
   const answerer = answererWithHello(peer, {
     kad: "hello",
     v: KAD_SHARE_VERSION,
-    ...(single ? { single } : {}),
+    ...(single ? { single } : { session: true }),
   });
   const receiver = fileReceiverFor(context, (text) => answerer.own()?.sendText(text), stall.touch);
   scope.defer(() => receiver.abort(new KadError("INTERRUPTED", "interrupted")));
@@ -138,20 +149,13 @@ export async function receiveOne(
     const remote = await scope.race(Promise.race([peer.remoteChannel.promise, superseded]));
     context.cancelConnecting = undefined;
     remote.onMessage((message) => receiver.handle(message));
-    const file = await scope.race(receiver.done);
+    const files = await scope.race(receiver.finished);
     active = false;
     context.transferring = false;
     stall.stop();
-    emit({
-      event: "file-done",
-      name: file.relativePath,
-      size: file.bytes,
-      sha256: file.sha256,
-      path: file.path,
-    });
     // The original protocol: the receiver closes the channel once it holds `size` bytes.
-    if (!file.fromKad) remote.close();
-    return file;
+    if (files.some((file) => !file.fromKad)) remote.close();
+    return files;
   } catch (error) {
     active = false;
     context.transferring = false;

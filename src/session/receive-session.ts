@@ -178,10 +178,10 @@ async function receiveFiles(
       continue;
     }
     try {
-      const file = await receiveOne(session, initiate);
-      fromKad = file.fromKad;
-      session.files += 1;
-      session.bytes += file.bytes;
+      const files = await receiveOne(session, initiate);
+      fromKad = files.every((file) => file.fromKad);
+      session.files += files.length;
+      session.bytes += files.reduce((sum, file) => sum + file.bytes, 0);
     } catch (error) {
       if (!(error instanceof Superseded)) throw error;
     }

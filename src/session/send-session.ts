@@ -5,6 +5,16 @@
  * when the receiver is kad.
  */
 import { generateCode, generateEmbeddedCode, normalizeCode } from "../code/share-code.js";
+import {
+  confirmFile,
+  type OutgoingFile,
+  type SendContext,
+  type SentFile,
+  sendFileBytes,
+  sendSessionEnd,
+} from "../engine/file-sender.js";
+import { ReceiverReplies } from "../engine/receiver-replies.js";
+import { HELLO_WAIT_MS, MAX_UNACKED_FILES } from "../engine/transfer-limits.js";
 import { createRoom } from "../protocol/coordinator-client.js";
 import { runInitiator } from "../protocol/initiate-handshake.js";
 import { ROOM_TTL_MS } from "../protocol/limits.js";
@@ -12,8 +22,7 @@ import { newId } from "../protocol/mop-rpc.js";
 import { encodeShareMessage } from "../protocol/share-messages.js";
 import type { SignalingClient } from "../protocol/signaling-client.js";
 import type { Member } from "../protocol/signaling-messages.js";
-import { BackChannel } from "../transfer/back-channel.js";
-import { sendFile } from "../transfer/file-sender.js";
+import { grewWhileSent, nodeSha256, outgoingFile } from "../transfer/outgoing-file.js";
 import type { SendSource } from "../transfer/sources.js";
 import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
@@ -25,8 +34,6 @@ import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
 import { type SessionScope, withScope } from "./scope.js";
 
-/** How long the sender waits for a kad receiver's hello before treating it as a browser. */
-export const HELLO_WAIT_MS = 2_000;
 /** Pause after a receiver appears: an original browser lists us before it answers. */
 export const FIRST_INITIATE_DELAY_MS = 300;
 /** Time for both data channels to open once the handshake is done. */
@@ -68,7 +75,16 @@ interface FileLink {
   active: boolean;
   peer: RtcPeer;
   channel: RtcChannel;
-  back: BackChannel;
+  replies: ReceiverReplies;
+}
+
+/** What every file of one send shares. */
+interface SendRun {
+  scope: SessionScope;
+  config: SendConfig;
+  emit: EventSink;
+  count: number;
+  bytes: number;
 }
 
 export async function runSend(
@@ -96,52 +112,128 @@ async function sendAll(
   );
   emit({ event: "peer", name: receiver.name });
   const watch = watchReceiverLeaving(scope, room.signaling, receiver.id);
-  let link: FileLink | undefined;
+  const holder: { link?: FileLink } = {};
   // A file in flight needs no server; the next file's handshake reports the loss.
   room.signaling.closed.then(() => {
-    if (!link?.active) scope.fail(serverLost());
+    if (!holder.link?.active) scope.fail(serverLost());
   });
   await scope.race(new Promise((resolve) => setTimeout(resolve, FIRST_INITIATE_DELAY_MS)));
   const ice = resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded });
-  let kadReceiver: boolean | undefined;
-  let bytes = 0;
-  const count = config.sources.length;
-  for (const [index, source] of config.sources.entries()) {
-    link?.peer.close();
-    const stall = scope.stallGuard(config.timeoutMs, `sending ${source.relativePath}`);
-    link = await connect(scope, room.signaling, receiver.id, ice);
-    kadReceiver = await link.back.waitForHello(kadReceiver === false ? 0 : HELLO_WAIT_MS);
-    if (count > 1 && link.back.takesOneFile) await refuseSingleReceiver(link, count);
-    const size = source.kind === "file" ? source.size : null;
-    emit({
-      event: "file",
-      name: source.relativePath,
-      size,
-      index,
-      count: size === null ? null : count,
-    });
-    const onProgress = (done: number) => {
-      stall.touch();
-      emit({ event: "progress", name: source.relativePath, bytes: done, total: size });
-    };
-    const { channel, back } = link;
-    const sent = await scope.race(
-      sendFile({ source, channel, back, stdin: config.stdin, onProgress }),
-    );
-    stall.stop();
-    link.active = false;
-    bytes += sent.bytes;
-    if (sent.grew) {
-      const message = `${source.relativePath} grew while it was sent; only its first ${sent.bytes} bytes went`;
-      emit({ event: "warning", message });
-    }
-    emit({ event: "file-done", name: source.relativePath, size: sent.bytes, sha256: sent.sha256 });
-  }
+  const reconnect = async () => {
+    holder.link?.peer.close();
+    holder.link = await connect(scope, room.signaling, receiver.id, ice);
+    return holder.link;
+  };
+  const run: SendRun = { scope, config, emit, count: config.sources.length, bytes: 0 };
+  const first = await reconnect();
+  const kadReceiver = await first.replies.waitForHello(HELLO_WAIT_MS);
+  if (run.count > 1 && first.replies.takesOneFile) await refuseSingleReceiver(first, run.count);
+  if (first.replies.takesSession) await sendOverOneConnection(run, first);
+  else await sendConnectionPerFile(run, first, reconnect, kadReceiver);
   watch.finished();
-  if (link && kadReceiver) await endSession(link, count, bytes);
-  link?.peer.close();
-  emit({ event: "done", files: count, bytes });
-  return { files: count, bytes };
+  const last = holder.link as FileLink;
+  last.active = false;
+  if (kadReceiver) await endSession(last, run.count, run.bytes);
+  last.peer.close();
+  emit({ event: "done", files: run.count, bytes: run.bytes });
+  return { files: run.count, bytes: run.bytes };
+}
+
+/**
+ * A kad receiver that takes a session: every file on this one connection.
+ * The next file's bytes go while the previous one is verified; at most
+ * MAX_UNACKED_FILES wait for their acknowledgement.
+ */
+async function sendOverOneConnection(run: SendRun, link: FileLink): Promise<void> {
+  const context = sendContext(link, true);
+  const confirmations: Promise<void>[] = [];
+  let confirmed: Promise<void> = Promise.resolve();
+  for (const [index, source] of run.config.sources.entries()) {
+    const older = confirmations[index - MAX_UNACKED_FILES];
+    if (older) await run.scope.race(older);
+    const file = outgoingFile(source, run.config.stdin);
+    const sent = await sendBytes(run, context, source, index, file);
+    context.sentBefore += sent.bytes;
+    confirmed = confirmed.then(() => confirmAndReport(run, context, source, file, sent));
+    confirmed.catch((error) => run.scope.fail(error));
+    confirmations.push(confirmed);
+  }
+  await run.scope.race(confirmed);
+}
+
+/** An original browser, or a kad receiver without sessions: one connection per file. */
+async function sendConnectionPerFile(
+  run: SendRun,
+  first: FileLink,
+  reconnect: () => Promise<FileLink>,
+  kadReceiver: boolean,
+): Promise<void> {
+  let link = first;
+  for (const [index, source] of run.config.sources.entries()) {
+    if (index > 0) {
+      link = await reconnect();
+      await link.replies.waitForHello(kadReceiver ? HELLO_WAIT_MS : 0);
+    }
+    const context = sendContext(link, false);
+    const file = outgoingFile(source, run.config.stdin);
+    const sent = await sendBytes(run, context, source, index, file);
+    await run.scope.race(confirmAndReport(run, context, source, file, sent));
+    link.active = false;
+  }
+}
+
+function sendContext(link: FileLink, session: boolean): SendContext {
+  const { channel, replies } = link;
+  return { channel, replies, hash: nodeSha256, session, sentBefore: 0, onProgress: () => {} };
+}
+
+async function sendBytes(
+  run: SendRun,
+  context: SendContext,
+  source: SendSource,
+  index: number,
+  file: OutgoingFile,
+): Promise<SentFile> {
+  const { scope, config, emit, count } = run;
+  const size = file.size < 0 ? null : file.size;
+  emit({
+    event: "file",
+    name: source.relativePath,
+    size,
+    index,
+    count: size === null ? null : count,
+  });
+  const stall = scope.stallGuard(config.timeoutMs, `sending ${source.relativePath}`);
+  context.onProgress = (done) => {
+    stall.touch();
+    emit({ event: "progress", name: source.relativePath, bytes: done, total: size });
+  };
+  try {
+    return await scope.race(sendFileBytes(file, context));
+  } finally {
+    stall.stop();
+  }
+}
+
+async function confirmAndReport(
+  run: SendRun,
+  context: SendContext,
+  source: SendSource,
+  file: OutgoingFile,
+  sent: SentFile,
+): Promise<void> {
+  await confirmFile(file, sent, context);
+  run.bytes += sent.bytes;
+  if (await grewWhileSent(source)) {
+    const message = `${source.relativePath} grew while it was sent; only its first ${sent.bytes} bytes went`;
+    run.emit({ event: "warning", message });
+  }
+  run.emit({
+    event: "file-done",
+    name: source.relativePath,
+    size: sent.bytes,
+    sha256: sent.sha256,
+  });
 }
 
 /** Fails the session when the receiver leaves the room before the last file is done. */
@@ -273,11 +365,15 @@ async function connect(
     "connecting to the receiver",
     "PEER_UNREACHABLE",
   );
-  const back = new BackChannel(remote);
+  const replies = new ReceiverReplies();
+  remote.onMessage((message) => replies.feed(message));
+  remote.closed.then(() =>
+    replies.fail(new KadError("PEER_LEFT", "the receiver closed the connection")),
+  );
   // Runs before the peer closes (cleanups run newest first).
-  scope.defer(() => back.isKad && tellCancelled(scope, channel));
+  scope.defer(() => replies.isKad && tellCancelled(scope, channel));
   // The same object the loss handler above reads: `active = false` must reach it.
-  return Object.assign(link, { back });
+  return Object.assign(link, { replies });
 }
 
 /** On Ctrl-C or SIGTERM mid-file, lets a kad receiver say "the sender cancelled", not "connection lost". */
@@ -306,6 +402,6 @@ async function refuseSingleReceiver(link: FileLink, count: number): Promise<neve
 }
 
 async function endSession(link: FileLink, files: number, bytes: number): Promise<void> {
-  link.channel.sendText(encodeShareMessage({ kad: "end", files, bytes }));
+  sendSessionEnd(link.channel, files, bytes);
   await link.channel.closedWithin(END_PATIENCE_MS);
 }

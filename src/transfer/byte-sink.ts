@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { type FileHandle, link, lstat, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
+import type { ByteSink } from "../engine/ports.js";
 import { KadError } from "../util/errors.js";
 import { diskError } from "./output-path.js";
 
@@ -17,7 +18,7 @@ const MAX_BATCH_CHUNKS = 1024;
  */
 export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
-export abstract class ByteSink {
+export abstract class QueuedSink implements ByteSink<string> {
   written = 0;
   onWritten: (bytes: number) => void = () => {};
   private pending: Uint8Array[] = [];
@@ -44,6 +45,9 @@ export abstract class ByteSink {
     await this.close();
   }
 
+  /** Makes the verified bytes the user's; returns where they are. */
+  abstract commit(): Promise<string>;
+  abstract discard(): Promise<void>;
   protected abstract writeBatch(batch: Uint8Array[]): Promise<void>;
   protected abstract close(): Promise<void>;
 
@@ -68,7 +72,7 @@ export abstract class ByteSink {
   }
 }
 
-export class FileSink extends ByteSink {
+export class FileSink extends QueuedSink {
   targetPath = "";
   tempPath = "";
   private readonly handle: Promise<FileHandle>;
@@ -145,7 +149,7 @@ export class FileSink extends ByteSink {
   }
 }
 
-export class StreamSink extends ByteSink {
+export class StreamSink extends QueuedSink {
   constructor(private readonly output: Writable) {
     super();
     // Without a listener, a reader that went away (EPIPE) crashes the process.
@@ -164,6 +168,12 @@ export class StreamSink extends ByteSink {
   }
 
   protected async close(): Promise<void> {}
+
+  async commit(): Promise<string> {
+    return "-";
+  }
+
+  async discard(): Promise<void> {}
 }
 
 function stdoutError(error: NodeJS.ErrnoException): KadError {

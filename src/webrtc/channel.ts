@@ -4,20 +4,18 @@
  * reference to the native channel for its whole life (GC would close it).
  */
 import type { DataChannel } from "node-datachannel";
+import type { OutgoingChannel } from "../engine/ports.js";
+import { HIGH_WATER_BYTES, LOW_WATER_BYTES } from "../engine/transfer-limits.js";
 import { KadError } from "../util/errors.js";
 import { guarded } from "./native.js";
 
-/** Measured on loopback (bench/run.mjs): 64 KiB messages with a ~4 MiB high-water mark were fastest. */
-export const CHUNK_BYTES = 64 * 1024;
-export const HIGH_WATER_BYTES = 4 * 1024 * 1024;
-export const LOW_WATER_BYTES = 1024 * 1024;
 /** Messages held before the owner attaches a handler; more means a misbehaving peer. */
 export const MAX_EARLY_MESSAGES = 1024;
 const DRAIN_POLL_MS = 20;
 
 export type ChannelMessage = string | Uint8Array;
 
-export class RtcChannel {
+export class RtcChannel implements OutgoingChannel {
   readonly opened: Promise<void>;
   readonly closed: Promise<void>;
   private isClosed = false;

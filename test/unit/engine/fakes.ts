@@ -1,20 +1,12 @@
 /** Fake collaborators for driving the transfer engine without WebRTC or a disk. */
 import { createHash } from "node:crypto";
-import type { ByteSink, OutgoingChannel, StreamingHash } from "../../../src/engine/ports.js";
+import type { ByteSink, OutgoingChannel } from "../../../src/engine/ports.js";
 import { KadError } from "../../../src/util/errors.js";
 
 export const bytesOf = (text: string) => new TextEncoder().encode(text);
 export const sha256Of = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 
-export function nodeHash(): StreamingHash {
-  const hash = createHash("sha256");
-  return {
-    update: (chunk) => {
-      hash.update(chunk);
-    },
-    hex: () => hash.digest("hex"),
-  };
-}
+export { nodeSha256 as nodeHash } from "../../../src/transfer/outgoing-file.js";
 
 /** A sink that keeps bytes in memory; `finish` can be held back to test pipelining. */
 export class MemorySink implements ByteSink<string> {

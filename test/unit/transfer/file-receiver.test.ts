@@ -3,26 +3,38 @@ import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { FileReceiver, type FileReceiverOptions } from "../../../src/transfer/file-receiver.js";
+import {
+  createFileReceiver,
+  type NodeReceiverOptions,
+  type SavedFile,
+} from "../../../src/transfer/file-receiver.js";
 import { useTempDir } from "../../helpers/temp-dir.js";
 
 const sha = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-function receiver(output: string, overrides: Partial<FileReceiverOptions> = {}) {
+function receiver(output: string, overrides: Partial<NodeReceiverOptions> = {}) {
   const back: unknown[] = [];
   const ends: unknown[] = [];
   const stdout = new PassThrough();
-  const r = new FileReceiver({
+  const engine = createFileReceiver({
     output,
     overwrite: false,
     stdout,
     sendBack: (text) => back.push(JSON.parse(text)),
     onFile: () => {},
     onProgress: () => {},
+    onFileDone: () => {},
     onEnd: (summary) => ends.push(summary),
     ...overrides,
   });
+  const done = engine.finished.then((files) => files[0] as SavedFile);
+  done.catch(() => {});
+  const r = {
+    handle: (message: string | Uint8Array) => engine.handle(message),
+    abort: (error: Error) => engine.abort(error),
+    done,
+  };
   return { r, back, ends, stdout };
 }
 
@@ -37,7 +49,7 @@ describe("FileReceiver", () => {
       relativePath: "a.txt",
       bytes: 11,
       fromKad: false,
-      path: join(dir, "a.txt"),
+      stored: join(dir, "a.txt"),
     });
     expect(await readFile(join(dir, "a.txt"), "utf8")).toBe("hello world");
     expect(back).toEqual([]);
@@ -58,10 +70,10 @@ describe("FileReceiver", () => {
     r.handle(data);
     r.handle(JSON.stringify({ kad: "eof", bytes: data.length, sha256: sha(data) }));
     const file = await r.done;
-    expect(file.path).toBe(join(dir, "d", "e", "x.bin"));
+    expect(file.stored).toBe(join(dir, "d", "e", "x.bin"));
     expect(back).toEqual([{ kad: "ack", bytes: data.length, sha256: sha(data) }]);
     r.handle(JSON.stringify({ kad: "end", files: 1, bytes: data.length }));
-    expect(ends).toEqual([{ files: 1, bytes: data.length }]);
+    await expect.poll(() => ends).toEqual([{ files: 1, bytes: data.length }]);
   });
 
   it("streams a kad stream of unknown size to stdout", async () => {
@@ -73,7 +85,7 @@ describe("FileReceiver", () => {
     r.handle(bytes("abc"));
     r.handle(bytes("def"));
     r.handle(JSON.stringify({ kad: "eof", bytes: 6, sha256: sha(bytes("abcdef")) }));
-    expect((await r.done).path).toBe("-");
+    expect((await r.done).stored).toBe("-");
     expect(Buffer.concat(chunks).toString()).toBe("abcdef");
     expect(await readdir(dir)).toEqual([]);
   });
