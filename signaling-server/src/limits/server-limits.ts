@@ -10,8 +10,10 @@ export interface ServerLimits {
   maxFrameBytes: number;
   /** Largest HTTP request body. */
   maxBodyBytes: number;
-  /** Time a client has to send a whole HTTP request. */
+  /** Time a client has to send a whole HTTP request; a connection that sent nothing is closed silently. */
   httpRequestTimeoutMs: number;
+  /** Plain HTTP connections open at once from one IP address (not counted behind a trusted proxy). */
+  maxHttpConnectionsPerIp: number;
   /** Open WebSockets at once, over all clients. */
   maxConnections: number;
   /** Open WebSockets at once from one IP address. */
@@ -52,6 +54,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxFrameBytes: MAX_FRAME_BYTES,
   maxBodyBytes: 8 * 1024,
   httpRequestTimeoutMs: 15_000,
+  maxHttpConnectionsPerIp: 64,
   maxConnections: 20_000,
   maxConnectionsPerIp: 64,
   maxRooms: 100_000,
