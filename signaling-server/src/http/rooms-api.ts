@@ -10,6 +10,7 @@ import {
   ROOM_NAME_PATTERN,
 } from "../../../src/protocol/limits.js";
 import type { RoomInfo } from "../../../src/protocol/signaling-messages.js";
+import type { PickContext } from "../instance-picker.js";
 import { clientIp, isSecureRequest, retryAfterSeconds } from "../limits/guards.js";
 import type { ServerContext } from "../options.js";
 import { RoomLimitError } from "../store/memory-room-store.js";
@@ -30,6 +31,19 @@ const HOST_HEADER_PATTERN = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?
 
 function validHostHeader(host: string | undefined): string | undefined {
   return host && HOST_HEADER_PATTERN.test(host) ? host : undefined;
+}
+
+/** What the picker may know of the request it answers. */
+function pickContext(
+  context: ServerContext,
+  request: IncomingMessage,
+  roomname: string,
+): PickContext {
+  return {
+    roomname,
+    requestHost: validHostHeader(request.headers.host),
+    requestSecure: isSecureRequest(request, context.trustProxy),
+  };
 }
 
 function validateCreateRoom(body: unknown): ValidRoomRequest {
@@ -69,11 +83,7 @@ export async function createRoom(
   let created: boolean;
   let webSocketUri: string;
   try {
-    webSocketUri = await context.picker.pickWebSocketUri({
-      roomname,
-      requestHost: validHostHeader(request.headers.host),
-      requestSecure: isSecureRequest(request, context.trustProxy),
-    });
+    webSocketUri = await context.picker.pickWebSocketUri(pickContext(context, request, roomname));
     const room = { name: roomname, passwordHash, webSocketUri, createdAt: context.clock.now() };
     created = await context.store.createRoom(room, context.limits.roomTtlMs);
   } catch (error) {
@@ -129,7 +139,12 @@ export async function lookUpRoom(
   let webSocketUri: string | undefined;
   try {
     room = await context.store.getRoom(name);
-    webSocketUri = room && (await context.picker.uriForExistingRoom?.(room.webSocketUri));
+    webSocketUri =
+      room &&
+      (await context.picker.uriForExistingRoom?.(
+        room.webSocketUri,
+        pickContext(context, request, name),
+      ));
   } catch (error) {
     throw storeFailure(context, error, "room store failed to look a room up");
   }
