@@ -12,6 +12,7 @@ import {
 import type { RoomInfo } from "../../../src/protocol/signaling-messages.js";
 import type { PickContext } from "../instance-picker.js";
 import { clientIp, isSecureRequest, retryAfterSeconds } from "../limits/guards.js";
+import { BUSY } from "../limits/password-checks.js";
 import type { ServerContext } from "../options.js";
 import { RoomLimitError } from "../store/memory-room-store.js";
 import { hashPassword, isEffectivePassword } from "../store/password.js";
@@ -79,7 +80,7 @@ export async function createRoom(
   const { roomname, password } = validateCreateRoom(body);
   const ip = clientIp(request, context.trustProxy);
   enforceCreationLimits(context, ip);
-  const passwordHash = password === undefined ? null : await hashPassword(password);
+  const passwordHash = password === undefined ? null : await hashBounded(context, password);
   let created: boolean;
   let webSocketUri: string;
   try {
@@ -98,6 +99,16 @@ export async function createRoom(
   context.metrics.inc("kad_rooms_created_total");
   context.logger.info({ ip, protected: passwordHash !== null }, "room created");
   sendJson(response, 201, webSocketUri);
+}
+
+/** Hashing shares the bounded password-check slots with joins. */
+async function hashBounded(context: ServerContext, password: string): Promise<string> {
+  const hash = await context.guards.passwordChecks.run(() => hashPassword(password));
+  if (hash !== BUSY) return hash;
+  context.metrics.inc("kad_rate_limited_total", { limit: "password-checks" });
+  throw new HttpError(503, "the server is busy checking passwords; try again shortly", {
+    "Retry-After": "1",
+  });
 }
 
 /** Room creation per IP counts attempts, and an address that guesses names may not probe with 409s. */
