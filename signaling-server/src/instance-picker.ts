@@ -3,7 +3,7 @@
  * this instance's own public URL; a scaled-out deployment can pick the
  * least-loaded instance (or keep one shared URL behind a load balancer and
  * rely on the bus). The URI is stored with the room, so GET /rooms/:name
- * returns the same one, unless `uriForExistingRoom` says that instance is gone.
+ * returns the same one, unless `uriForExistingRoom` says otherwise.
  */
 export interface PickContext {
   roomname: string;
@@ -16,11 +16,10 @@ export interface PickContext {
 export interface InstancePicker {
   pickWebSocketUri(context: PickContext): Promise<string>;
   /**
-   * The URI GET /rooms/:name hands out for a room stored with `stored`: the
-   * same one while it is live, another live instance once it is gone (any
-   * instance serves any room). Without this method, `stored` as is.
+   * The URI GET /rooms/:name hands out for a room stored with `stored`, to the
+   * client that asked in `context`. Without this method, `stored` as is.
    */
-  uriForExistingRoom?(stored: string): Promise<string>;
+  uriForExistingRoom?(stored: string, context: PickContext): Promise<string>;
 }
 
 /** Turns an http(s) base URL into the matching ws(s) URL. */
@@ -34,7 +33,14 @@ export function toWebSocketUri(publicUrl: string): string {
   return url.pathname === "/" ? text.replace(/\/$/, "") : text;
 }
 
-/** This instance's own URL: from publicUrl if set, else from the request's Host. */
+/**
+ * This instance's own URL: from publicUrl if set, else from the Host of the
+ * request being answered. Without publicUrl the stored URI is never handed to
+ * anyone else: it came from the creator's Host header, which would let one
+ * client send every joiner (and their password) to a host of its choosing.
+ * Each client instead gets the host it reached the API at itself, which is
+ * also an absolute URI an original browser client can open as is.
+ */
 export class OwnUrlPicker implements InstancePicker {
   constructor(
     private readonly publicUrl: string | undefined,
@@ -44,5 +50,9 @@ export class OwnUrlPicker implements InstancePicker {
   async pickWebSocketUri({ requestHost, requestSecure }: PickContext): Promise<string> {
     if (this.publicUrl) return toWebSocketUri(this.publicUrl);
     return `${requestSecure ? "wss" : "ws"}://${requestHost ?? this.fallbackHost()}`;
+  }
+
+  uriForExistingRoom(_stored: string, context: PickContext): Promise<string> {
+    return this.pickWebSocketUri(context);
   }
 }

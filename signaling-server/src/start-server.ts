@@ -1,9 +1,10 @@
 /** Assembles the HTTP API, the WebSocket signaling and their collaborators into one listening server. */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { Duplex } from "node:stream";
+import type { AddressInfo, Socket } from "node:net";
 import { LocalSignalingBus } from "./bus/local-signaling-bus.js";
 import { systemClock } from "./clock.js";
+import { answerClientError } from "./http/client-errors.js";
+import { ConnectionsPerIp } from "./http/connections-per-ip.js";
 import { createHttpHandler } from "./http/http-handler.js";
 import { OwnUrlPicker } from "./instance-picker.js";
 import { Guards } from "./limits/guards.js";
@@ -23,18 +24,14 @@ export async function startSignalingServer(
   const { context, owned } = createContext(options, () => hostPort(host, boundPort));
   const registry = new ConnectionRegistry(context);
   let closing = false;
-  const server = createServer(
-    {
-      requestTimeout: context.limits.httpRequestTimeoutMs,
-      headersTimeout: context.limits.httpRequestTimeoutMs,
-    },
-    createHttpHandler(context),
-  );
-  server.on(
-    "upgrade",
-    createUpgradeHandler(context, registry, () => closing),
-  );
-  server.on("clientError", answerMalformedRequest);
+  const server = createServer(httpServerOptions(context), createHttpHandler(context));
+  const upgrade = createUpgradeHandler(context, registry, () => closing);
+  const perIp = limitConnectionsPerIp(context, server);
+  server.on("upgrade", (request, socket, head) => {
+    perIp?.release(socket as Socket);
+    upgrade(request, socket, head);
+  });
+  server.on("clientError", answerClientError);
   try {
     await listen(server, host, boundPort);
   } catch (error) {
@@ -104,17 +101,35 @@ async function shutDown(context: ServerContext, server: Server, registry: Connec
   context.logger.info("signaling server stopped");
 }
 
-/** Malformed or oversized request headers: answer like every other error, then hang up. */
-function answerMalformedRequest(_error: Error, socket: Duplex): void {
-  if (!socket.writable) {
+/** Node checks request timeouts only this often at most, so a timeout fires within this much of its limit. */
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+function httpServerOptions(context: ServerContext) {
+  const timeout = context.limits.httpRequestTimeoutMs;
+  return {
+    requestTimeout: timeout,
+    headersTimeout: timeout,
+    // Node's default (30 s) let idle connections live twice as long as the timeout says.
+    connectionsCheckingInterval: Math.max(
+      1,
+      Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, Math.floor(timeout / 4)),
+    ),
+  };
+}
+
+/**
+ * Behind a trusted proxy every connection comes from the proxy, so there the
+ * proxy must bound connections per client; otherwise the server does.
+ */
+function limitConnectionsPerIp(context: ServerContext, server: Server) {
+  if (context.trustProxy) return undefined;
+  const perIp = new ConnectionsPerIp(context.limits.maxHttpConnectionsPerIp);
+  server.on("connection", (socket: Socket) => {
+    if (perIp.admit(socket)) return;
+    context.metrics.inc("kad_rate_limited_total", { limit: "http-connections-per-ip" });
     socket.destroy();
-    return;
-  }
-  const body = JSON.stringify({ error: "malformed HTTP request" });
-  socket.end(
-    "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n" +
-      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-  );
+  });
+  return perIp;
 }
 
 function hostPort(host: string, port: number): string {

@@ -46,6 +46,18 @@ describe("connection limits", () => {
   });
 });
 
+const QUIET_TIMERS = { unjoinedIdleMs: 3_600_000, pingIntervalMs: 3_600_000 };
+
+async function join(
+  client: SignalingClient,
+  roomname: string,
+  username: string,
+  password: string,
+): Promise<unknown> {
+  const reply = await client.request("connect", { username, roomname, password });
+  return (reply.payload as { err: unknown }).err;
+}
+
 describe("guessing", () => {
   it("stops connect attempts from an IP after too many unknown rooms", async () => {
     const clock = new FakeClock();
@@ -74,36 +86,58 @@ describe("guessing", () => {
     });
   });
 
-  it("stops password guessing for a room across IPs", async () => {
+  it("bounds guessing in a room without locking out the holder of the password", async () => {
     const clock = new FakeClock();
     const harness = await useServer({
       clock,
-      limits: {
-        failedConnectsPerRoom: 2,
-        failedConnectsPerIp: 100,
-        unjoinedIdleMs: 3_600_000,
-        pingIntervalMs: 3_600_000,
-      },
+      limits: { failedConnectsPerRoom: 2, failedConnectsPerIp: 100, ...QUIET_TIMERS },
     });
     const name = uniqueRoom();
     await harness.createRoom(name, "right");
+    const guessers: SignalingClient[] = [];
     for (const localAddress of ["127.0.0.2", "127.0.0.3"]) {
       const guesser = await harness.open({ localAddress });
-      expect(
-        (await guesser.request("connect", { username: "g", roomname: name, password: "wrong" }))
-          .payload,
-      ).toEqual({ err: "CREDENTIALS" });
+      guessers.push(guesser);
+      expect(await join(guesser, name, "g", "wrong")).toBe("CREDENTIALS");
     }
-    const legit = await harness.open({ localAddress: "127.0.0.4" });
-    expect(
-      (await legit.request("connect", { username: "u", roomname: name, password: "right" }))
-        .payload,
-    ).toEqual({ err: "RATE_LIMITED" });
+    // The room is under attack: an address that guessed wrong here gets no more tries...
+    expect(await join(guessers[0] as SignalingClient, name, "g", "wrong2")).toBe("RATE_LIMITED");
+    // ...while another address with the right password still gets in.
+    const owner = await harness.open({ localAddress: "127.0.0.4" });
+    expect(await join(owner, name, "u", "right")).toBe(null);
+    const fresh = await harness.open({ localAddress: "127.0.0.5" });
+    expect(await join(fresh, name, "f", "wrong")).toBe("CREDENTIALS");
+    expect(await join(fresh, name, "f", "wrong")).toBe("RATE_LIMITED");
     clock.advance(10 * 60_000);
-    expect(
-      (await legit.request("connect", { username: "u", roomname: name, password: "right" }))
-        .payload,
-    ).toEqual({ err: null });
+    expect(await join(fresh, name, "f", "right")).toBe(null);
+  });
+
+  it("counts password checks per IP, right or wrong", async () => {
+    const harness = await useServer({
+      limits: { passwordChecksPerIpPerMinute: 2, failedConnectsPerIp: 100, ...QUIET_TIMERS },
+    });
+    const name = uniqueRoom();
+    await harness.createRoom(name, "right");
+    const looper = await harness.open({ localAddress: "127.0.0.2" });
+    expect(await join(looper, name, "g", "wrong")).toBe("CREDENTIALS");
+    expect(await join(looper, name, "g", "wrong")).toBe("CREDENTIALS");
+    expect(await join(looper, name, "g", "right")).toBe("RATE_LIMITED");
+    const other = await harness.open({ localAddress: "127.0.0.3" });
+    expect(await join(other, name, "u", "right")).toBe(null);
+  });
+
+  it("refuses a taken name or a full room before checking the password", async () => {
+    const harness = await useServer({ limits: { maxMembersPerRoom: 2, ...QUIET_TIMERS } });
+    const name = uniqueRoom();
+    await harness.createRoom(name, "right");
+    expect(await join(await harness.open(), name, "alice", "right")).toBe(null);
+    const looper = await harness.open({ localAddress: "127.0.0.2" });
+    for (let i = 0; i < 3; i += 1) {
+      expect(await join(looper, name, "alice", "right")).toBe("USERNAME_CONFLICT");
+    }
+    expect(await join(await harness.open(), name, "bob", "right")).toBe(null);
+    expect(await join(looper, name, "carol", "right")).toBe("ROOM_FULL");
+    expect(harness.server.metrics.value("kad_password_checks_total")).toBe(2);
   });
 });
 

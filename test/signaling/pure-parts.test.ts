@@ -4,7 +4,9 @@ import { parseLimitOverride } from "../../signaling-server/src/cli/limit-overrid
 import { resolveServeConfig } from "../../signaling-server/src/cli/serve-options.js";
 import { toWebSocketUri } from "../../signaling-server/src/instance-picker.js";
 import { normalizeIp } from "../../signaling-server/src/limits/guards.js";
+import { BUSY, PasswordChecks } from "../../signaling-server/src/limits/password-checks.js";
 import { TokenBucket, WindowCounter } from "../../signaling-server/src/limits/rate-limiter.js";
+import { DEFAULT_LIMITS } from "../../signaling-server/src/limits/server-limits.js";
 import {
   hashPassword,
   isEffectivePassword,
@@ -75,6 +77,35 @@ describe("WindowCounter", () => {
     clock.advance(400);
     expect(counter.isOver("a")).toBe(false);
     expect(counter.tryTake("a")).toBe(true);
+  });
+});
+
+describe("PasswordChecks", () => {
+  it("runs a bounded number of checks at once, queues a few, and refuses the rest", async () => {
+    const limits = {
+      ...DEFAULT_LIMITS,
+      maxConcurrentPasswordChecks: 1,
+      maxQueuedPasswordChecks: 1,
+    };
+    const checks = new PasswordChecks(new FakeClock(), limits);
+    const started: string[] = [];
+    let finishFirst = () => {};
+    const first = checks.run(async () => {
+      started.push("first");
+      await new Promise<void>((resolve) => {
+        finishFirst = resolve;
+      });
+      return "first";
+    });
+    const second = checks.run(async () => {
+      started.push("second");
+      return "second";
+    });
+    expect(await checks.run(async () => "third")).toBe(BUSY);
+    expect(started).toEqual(["first"]);
+    finishFirst();
+    expect(await Promise.all([first, second])).toEqual(["first", "second"]);
+    expect(await checks.run(async () => "fourth")).toBe("fourth");
   });
 });
 

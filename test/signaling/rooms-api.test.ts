@@ -1,4 +1,5 @@
 /** POST /rooms and GET /rooms/:name: every row of browser-protocol.md section 1, plus the hostile cases. */
+import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import type { RoomStore } from "../../signaling-server/src/index.js";
 import { MemoryRoomStore } from "../../signaling-server/src/index.js";
@@ -9,6 +10,38 @@ const JSON_HEADERS = { "Content-Type": "application/json", Accept: "application/
 
 function post(base: string, body: string, headers: Record<string, string> = JSON_HEADERS) {
   return fetch(`${base}/rooms`, { method: "POST", headers, body });
+}
+
+/** A request with a Host header of our choosing (fetch does not let a caller set Host). */
+function withHost(
+  base: string,
+  host: string,
+  method: "GET" | "POST",
+  body?: string,
+  room?: string,
+): Promise<{ status: number; body: string }> {
+  const url = new URL(base);
+  const path = room ? `/rooms/${room}` : "/rooms";
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method,
+        headers: { ...JSON_HEADERS, Host: host },
+      },
+      (response) => {
+        let text = "";
+        response.on("data", (chunk) => {
+          text += chunk;
+        });
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 async function expectError(response: Response, status: number, text: RegExp) {
@@ -231,6 +264,21 @@ describe("GET /rooms/:name", () => {
       webSocketUri: wsUri,
       hasPassword: true,
     });
+  });
+
+  it("answers each client with the host it used, so a creator's Host header cannot steer joiners", async () => {
+    const harness = await useServer();
+    const name = uniqueRoom();
+    const body = JSON.stringify({ username: "mallory", roomname: name });
+    const created = await withHost(harness.server.url, "attacker.example:4444", "POST", body);
+    expect(created).toEqual({ status: 201, body: JSON.stringify("ws://attacker.example:4444") });
+    const lookup = await fetch(`${harness.server.url}/rooms/${name}`);
+    expect(await lookup.json()).toEqual({
+      webSocketUri: harness.server.url.replace("http", "ws"),
+      hasPassword: false,
+    });
+    const viaName = await withHost(harness.server.url, "kad.lan:9891", "GET", undefined, name);
+    expect(JSON.parse(viaName.body)).toMatchObject({ webSocketUri: "ws://kad.lan:9891" });
   });
 
   it("treats a whitespace-only password as no password", async () => {

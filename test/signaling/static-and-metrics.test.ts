@@ -1,5 +1,5 @@
 /** The web page from webRoot, GET /metrics, and shutdown. */
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,6 +81,25 @@ describe("static files", () => {
     const response = await rawGet(server.url, path);
     expect(response.status).toBe(404);
     expect(response.body).not.toContain("secret");
+  });
+
+  it("sends the page's Content-Security-Policy and anti-framing headers with every file", async () => {
+    const { server } = await useServer({ webRoot: root });
+    const page = await readFile(
+      join(import.meta.dirname, "../../src/web/public/index.html"),
+      "utf8",
+    );
+    const metaPolicy = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(page)?.[1];
+    expect(metaPolicy).toBeDefined();
+    for (const path of ["/", "/app.js"]) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.headers.get("content-security-policy")).toBe(
+        `${metaPolicy}; frame-ancestors 'none'`,
+      );
+      expect(response.headers.get("x-frame-options")).toBe("DENY");
+      expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    }
   });
 
   it("keeps the API routes ahead of the files", async () => {

@@ -10,7 +10,9 @@ import {
   ROOM_NAME_PATTERN,
 } from "../../../src/protocol/limits.js";
 import type { RoomInfo } from "../../../src/protocol/signaling-messages.js";
+import type { PickContext } from "../instance-picker.js";
 import { clientIp, isSecureRequest, retryAfterSeconds } from "../limits/guards.js";
+import { BUSY } from "../limits/password-checks.js";
 import type { ServerContext } from "../options.js";
 import { RoomLimitError } from "../store/memory-room-store.js";
 import { hashPassword, isEffectivePassword } from "../store/password.js";
@@ -30,6 +32,19 @@ const HOST_HEADER_PATTERN = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?
 
 function validHostHeader(host: string | undefined): string | undefined {
   return host && HOST_HEADER_PATTERN.test(host) ? host : undefined;
+}
+
+/** What the picker may know of the request it answers. */
+function pickContext(
+  context: ServerContext,
+  request: IncomingMessage,
+  roomname: string,
+): PickContext {
+  return {
+    roomname,
+    requestHost: validHostHeader(request.headers.host),
+    requestSecure: isSecureRequest(request, context.trustProxy),
+  };
 }
 
 function validateCreateRoom(body: unknown): ValidRoomRequest {
@@ -65,15 +80,11 @@ export async function createRoom(
   const { roomname, password } = validateCreateRoom(body);
   const ip = clientIp(request, context.trustProxy);
   enforceCreationLimits(context, ip);
-  const passwordHash = password === undefined ? null : await hashPassword(password);
+  const passwordHash = password === undefined ? null : await hashBounded(context, password);
   let created: boolean;
   let webSocketUri: string;
   try {
-    webSocketUri = await context.picker.pickWebSocketUri({
-      roomname,
-      requestHost: validHostHeader(request.headers.host),
-      requestSecure: isSecureRequest(request, context.trustProxy),
-    });
+    webSocketUri = await context.picker.pickWebSocketUri(pickContext(context, request, roomname));
     const room = { name: roomname, passwordHash, webSocketUri, createdAt: context.clock.now() };
     created = await context.store.createRoom(room, context.limits.roomTtlMs);
   } catch (error) {
@@ -88,6 +99,16 @@ export async function createRoom(
   context.metrics.inc("kad_rooms_created_total");
   context.logger.info({ ip, protected: passwordHash !== null }, "room created");
   sendJson(response, 201, webSocketUri);
+}
+
+/** Hashing shares the bounded password-check slots with joins. */
+async function hashBounded(context: ServerContext, password: string): Promise<string> {
+  const hash = await context.guards.passwordChecks.run(() => hashPassword(password));
+  if (hash !== BUSY) return hash;
+  context.metrics.inc("kad_rate_limited_total", { limit: "password-checks" });
+  throw new HttpError(503, "the server is busy checking passwords; try again shortly", {
+    "Retry-After": "1",
+  });
 }
 
 /** Room creation per IP counts attempts, and an address that guesses names may not probe with 409s. */
@@ -129,7 +150,12 @@ export async function lookUpRoom(
   let webSocketUri: string | undefined;
   try {
     room = await context.store.getRoom(name);
-    webSocketUri = room && (await context.picker.uriForExistingRoom?.(room.webSocketUri));
+    webSocketUri =
+      room &&
+      (await context.picker.uriForExistingRoom?.(
+        room.webSocketUri,
+        pickContext(context, request, name),
+      ));
   } catch (error) {
     throw storeFailure(context, error, "room store failed to look a room up");
   }

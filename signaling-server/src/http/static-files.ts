@@ -8,6 +8,7 @@ import { realpath, stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, sep } from "node:path";
 import { HttpError } from "./respond.js";
+import { PAGE_SECURITY_HEADERS } from "./security-headers.js";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -66,8 +67,8 @@ export async function serveStatic(
   response.writeHead(200, {
     "Content-Type": CONTENT_TYPES[extname(file.path).toLowerCase()] ?? "application/octet-stream",
     "Content-Length": String(file.size),
-    "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",
+    ...PAGE_SECURITY_HEADERS,
   });
   if (request.method === "HEAD") {
     response.end();

@@ -1,11 +1,12 @@
 /**
  * The rate limits shared by the HTTP API and the WebSocket: room creation per
  * IP, and failed lookups/joins per IP and per room, which is what makes
- * guessing share codes or passwords impractical. Counters live in this
+ * guessing share codes or passwords impractical (password checks: password-checks.ts). Counters live in this
  * process; behind a load balancer each instance enforces them on its own share.
  */
 import type { IncomingMessage } from "node:http";
 import type { Clock } from "../clock.js";
+import { PasswordChecks } from "./password-checks.js";
 import { WindowCounter } from "./rate-limiter.js";
 import type { ServerLimits } from "./server-limits.js";
 
@@ -14,9 +15,10 @@ const MINUTE_MS = 60_000;
 export class Guards {
   readonly roomCreationsByIp: WindowCounter;
   readonly failuresByIp: WindowCounter;
-  readonly failuresByRoom: WindowCounter;
+  readonly passwordChecks: PasswordChecks;
 
   constructor(clock: Clock, limits: ServerLimits) {
+    this.passwordChecks = new PasswordChecks(clock, limits);
     this.roomCreationsByIp = new WindowCounter(
       clock,
       limits.roomCreationsPerIpPerMinute,
@@ -25,11 +27,6 @@ export class Guards {
     this.failuresByIp = new WindowCounter(
       clock,
       limits.failedConnectsPerIp,
-      limits.failedConnectWindowMs,
-    );
-    this.failuresByRoom = new WindowCounter(
-      clock,
-      limits.failedConnectsPerRoom,
       limits.failedConnectWindowMs,
     );
   }

@@ -10,8 +10,10 @@ export interface ServerLimits {
   maxFrameBytes: number;
   /** Largest HTTP request body. */
   maxBodyBytes: number;
-  /** Time a client has to send a whole HTTP request. */
+  /** Time a client has to send a whole HTTP request; a connection that sent nothing is closed silently. */
   httpRequestTimeoutMs: number;
+  /** Plain HTTP connections open at once from one IP address (not counted behind a trusted proxy). */
+  maxHttpConnectionsPerIp: number;
   /** Open WebSockets at once, over all clients. */
   maxConnections: number;
   /** Open WebSockets at once from one IP address. */
@@ -26,8 +28,16 @@ export interface ServerLimits {
   maxPendingRepliesPerConnection: number;
   /** Failed room lookups and joins (unknown room, bad password) per IP per window. */
   failedConnectsPerIp: number;
-  /** Wrong passwords per room per window. */
+  /** Wrong passwords per room per window; past it, addresses that guessed wrong there are refused. */
   failedConnectsPerRoom: number;
+  /** Password checks (scrypt runs, right or wrong) one IP may cause per minute. */
+  passwordChecksPerIpPerMinute: number;
+  /** Password checks per room per minute; past it, as past failedConnectsPerRoom. */
+  passwordChecksPerRoomPerMinute: number;
+  /** Password hashes and checks running at once; more wait in a queue. */
+  maxConcurrentPasswordChecks: number;
+  /** Password checks waiting for a slot; beyond, RATE_LIMITED (or 503 for POST /rooms). */
+  maxQueuedPasswordChecks: number;
   failedConnectWindowMs: number;
   /** Frames a client may send per second, sustained. */
   framesPerSecond: number;
@@ -52,6 +62,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxFrameBytes: MAX_FRAME_BYTES,
   maxBodyBytes: 8 * 1024,
   httpRequestTimeoutMs: 15_000,
+  maxHttpConnectionsPerIp: 64,
   maxConnections: 20_000,
   maxConnectionsPerIp: 64,
   maxRooms: 100_000,
@@ -60,6 +71,11 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxPendingRepliesPerConnection: 64,
   failedConnectsPerIp: 20,
   failedConnectsPerRoom: 20,
+  passwordChecksPerIpPerMinute: 30,
+  passwordChecksPerRoomPerMinute: 60,
+  // libuv's pool has 4 threads shared with file reads: leave half of it free.
+  maxConcurrentPasswordChecks: 2,
+  maxQueuedPasswordChecks: 32,
   failedConnectWindowMs: 10 * 60_000,
   // A sender of a directory runs one initiate chain per file (two frames from
   // each side); small files finish many chains a second, so leave real room.

@@ -46,6 +46,7 @@ export class Metrics {
       "Refused connect requests, by reply.",
       true,
     );
+    this.define("kad_password_checks_total", "counter", "Room passwords verified (scrypt runs).");
     this.define("kad_initiates_relayed_total", "counter", "initiate requests relayed to a peer.");
     this.define(
       "kad_relays_total",

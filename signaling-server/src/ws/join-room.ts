@@ -2,7 +2,8 @@
  * `connect`: joins an unjoined connection to a room (browser-protocol.md
  * section 2) and answers `{"err": null}` or one of the refusals. Failed
  * lookups count per IP, wrong passwords per IP and per room, so guessing
- * codes or passwords stalls after a handful of tries.
+ * codes or passwords stalls after a handful of tries; cheap refusals come
+ * before the (costly) password check.
  */
 
 import { ROOM_NAME_PATTERN } from "../../../src/protocol/limits.js";
@@ -13,6 +14,7 @@ import {
 } from "../../../src/protocol/signaling-messages.js";
 import type { Deliver } from "../bus/signaling-bus.js";
 import { every } from "../clock.js";
+import { BUSY } from "../limits/password-checks.js";
 import type { ServerContext } from "../options.js";
 import { verifyPassword } from "../store/password.js";
 import type { RoomRecord } from "../store/room-store.js";
@@ -72,6 +74,8 @@ async function join(
     guards.failuresByIp.hit(connection.ip);
     return "notfound";
   }
+  const cheap = await cheapRefusal(context, connection.ip, room, username);
+  if (cheap !== null) return cheap;
   const credentials = await checkPassword(context, connection.ip, room, password ?? "");
   if (credentials !== null) return credentials;
   if (connection.isClosed()) return null;
@@ -116,6 +120,27 @@ async function addToRoom(
   return null;
 }
 
+/**
+ * A taken name or a full room is refused before the password is checked: a
+ * loop of such joins would otherwise cost a scrypt run each. addMember checks
+ * both again atomically; this is only the early, cheap answer.
+ */
+async function cheapRefusal(
+  context: ServerContext,
+  ip: string,
+  room: RoomRecord,
+  username: string,
+): Promise<ConnectOutcome> {
+  if (room.passwordHash === null) return null;
+  const members = await context.store.listMembers(room.name);
+  let refusal: ConnectOutcome = null;
+  if (members.some((member) => member.username === username)) refusal = "USERNAME_CONFLICT";
+  else if (members.length >= context.limits.maxMembersPerRoom) refusal = "ROOM_FULL";
+  // Counted, since a conflict tells a stranger a member's name.
+  if (refusal !== null) context.guards.failuresByIp.hit(ip);
+  return refusal;
+}
+
 async function checkPassword(
   context: ServerContext,
   ip: string,
@@ -123,11 +148,15 @@ async function checkPassword(
   password: string,
 ): Promise<ConnectOutcome> {
   if (room.passwordHash === null) return null;
-  const { failuresByIp, failuresByRoom } = context.guards;
-  if (failuresByRoom.isOver(room.name)) return "RATE_LIMITED";
-  if (await verifyPassword(password, room.passwordHash)) return null;
+  const { failuresByIp, passwordChecks } = context.guards;
+  if (!passwordChecks.admit(room.name, ip)) return "RATE_LIMITED";
+  const hash = room.passwordHash;
+  const verified = await passwordChecks.run(() => verifyPassword(password, hash));
+  if (verified === BUSY) return "RATE_LIMITED";
+  context.metrics.inc("kad_password_checks_total");
+  if (verified) return null;
   failuresByIp.hit(ip);
-  failuresByRoom.hit(room.name);
+  passwordChecks.wrong(room.name, ip);
   return "CREDENTIALS";
 }
 
