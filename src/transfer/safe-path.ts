@@ -65,11 +65,19 @@ export function sanitizeSegment(raw: string): string | undefined {
  * becomes `_`); a plain name from a browser may carry a Windows path.
  */
 export function safeRelativeSegments(name: string, relativePath?: string): string[] {
-  const raw = relativePath !== undefined ? relativePath.split(/\/+/) : name.split(/[/\\]+/);
+  if (relativePath !== undefined) {
+    const segments = sanitizeAll(relativePath.split(/\/+/));
+    if (segments.length > 0) return segments;
+  }
+  // The name is split like any path, or one "segment" could hold a `/` and
+  // pass a symbolic link that the per-directory check never sees.
+  const segments = sanitizeAll(name.split(/[/\\]+/));
+  return segments.length > 0 ? segments : [FALLBACK_NAME];
+}
+
+function sanitizeAll(raw: string[]): string[] {
   if (raw.length > MAX_PATH_DEPTH) {
     throw new KadError("PROTOCOL", `the sender's path is deeper than ${MAX_PATH_DEPTH} levels`);
   }
-  const segments = raw.map(sanitizeSegment).filter((s): s is string => s !== undefined);
-  if (segments.length === 0) return [sanitizeSegment(name) ?? FALLBACK_NAME];
-  return segments;
+  return raw.map(sanitizeSegment).filter((s): s is string => s !== undefined);
 }

@@ -127,6 +127,24 @@ describe("FileReceiver", () => {
     expect(await readdir(join(dir, "elsewhere"))).toEqual([]);
   });
 
+  it("never writes through a symbolic link named by the fallback name of an empty kad path", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "elsewhere"));
+    await writeFile(join(dir, "elsewhere", "pwned.txt"), "old");
+    await mkdir(join(dir, "out"));
+    await symlink(join(dir, "elsewhere"), join(dir, "out", "link"));
+    const { r } = receiver(join(dir, "out"), { overwrite: true });
+    const data = bytes("x");
+    r.handle(
+      JSON.stringify({ name: "link/pwned.txt", size: 1, type: "", kad: { v: 1, path: ".." } }),
+    );
+    r.handle(data);
+    r.handle(JSON.stringify({ kad: "eof", bytes: 1, sha256: sha(data) }));
+    await expect(r.done).rejects.toThrow(/not a directory/);
+    expect(await readFile(join(dir, "elsewhere", "pwned.txt"), "utf8")).toBe("old");
+    expect(await readdir(join(dir, "elsewhere"))).toEqual(["pwned.txt"]);
+  });
+
   it("does not replace an existing file unless told to", async () => {
     const dir = await useTempDir();
     await writeFile(join(dir, "keep.txt"), "old");

@@ -19,6 +19,11 @@ describe("safeRelativeSegments", () => {
     ["relative path wins", "x.txt", "dir/sub/x.txt", ["dir", "sub", "x.txt"]],
     ["hostile relative path", "x", "../../../x", ["x"]],
     ["hostile path, safe name", "ok.txt", "../..", ["ok.txt"]],
+    // A kad path that reduces to nothing falls back to the name, split like any path.
+    ["empty kad path, name with /", "link/pwned.txt", "..", ["link", "pwned.txt"]],
+    ["dot kad path, name with \\", "a\\b.txt", ".", ["a", "b.txt"]],
+    ["drive kad path, escaping name", "../../x", "C:", ["x"]],
+    ["invisible kad path", "d/e", "\u200b", ["d", "e"]],
     ["reserved device", "con.txt", undefined, ["_con.txt"]],
     ["reserved device, upper", "LPT1", undefined, ["_LPT1"]],
     ["not reserved", "console.txt", undefined, ["console.txt"]],
@@ -44,6 +49,7 @@ describe("safeRelativeSegments", () => {
 
   it("refuses absurdly deep paths", () => {
     expect(() => safeRelativeSegments("x", "a/".repeat(40))).toThrow(/deeper/);
+    expect(() => safeRelativeSegments("a/".repeat(40), "..")).toThrow(/deeper/);
   });
 
   it("drops drive letters", () => {
