@@ -144,7 +144,7 @@ export class FileReceiver {
       this.sink = new StreamSink(this.options.stdout);
     } else {
       const target = prepareTarget(this.options.output, segments);
-      const sink = new FileSink(target, this.options.overwrite);
+      const sink = new FileSink(target, this.options.overwrite, this.options.output);
       sink.ready().catch((error) => this.fail(error));
       this.sink = sink;
     }

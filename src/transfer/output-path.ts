@@ -3,8 +3,8 @@
  * returns its final path, refusing to follow a symbolic link on the way.
  */
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, open, stat, unlink } from "node:fs/promises";
-import { join, resolve, sep } from "node:path";
+import { lstat, mkdir, open, realpath, stat, unlink } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
 import { KadError } from "../util/errors.js";
 
 export async function prepareTarget(outputDir: string, segments: string[]): Promise<string> {
@@ -26,7 +26,26 @@ export async function prepareTarget(outputDir: string, segments: string[]): Prom
   if (!target.startsWith(root + sep)) {
     throw new KadError("PROTOCOL", "refusing a path outside the output directory");
   }
+  await assertInsideOutput(root, target);
   return target;
+}
+
+/**
+ * Refuses a target whose directory, links resolved, is not the output
+ * directory or below it: checked again right before the rename, since a
+ * directory checked on the way in can be swapped for a link meanwhile.
+ */
+export async function assertInsideOutput(outputDir: string, target: string): Promise<void> {
+  const parent = dirname(resolve(target));
+  const [realRoot, realParent] = await Promise.all([realpath(outputDir), realpath(parent)]).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw diskError(error, parent);
+    },
+  );
+  if (realParent === realRoot || realParent.startsWith(realRoot + sep)) return;
+  throw new KadError("DISK", `${parent} leads outside the output directory ${outputDir}`, {
+    hint: "Nothing was saved there; a symbolic link inside the output directory points elsewhere.",
+  });
 }
 
 export function diskError(error: NodeJS.ErrnoException, path: string): KadError {
