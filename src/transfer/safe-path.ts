@@ -5,24 +5,11 @@
  * bidi characters, no characters Windows forbids, no reserved device names.
  */
 import { KadError } from "../util/errors.js";
+import { isInvisible } from "../util/terminal-safe.js";
 
 export const MAX_SEGMENT_BYTES = 255;
 export const MAX_PATH_DEPTH = 32;
 export const FALLBACK_NAME = "file";
-
-/** C0/C1 controls, soft hyphen, zero-width characters, bidi overrides and isolates, BOM. */
-function isInvisible(char: string): boolean {
-  const code = char.codePointAt(0) ?? 0;
-  return (
-    code <= 0x1f ||
-    (code >= 0x7f && code <= 0x9f) ||
-    code === 0xad ||
-    (code >= 0x200b && code <= 0x200f) ||
-    (code >= 0x202a && code <= 0x202e) ||
-    (code >= 0x2060 && code <= 0x2069) ||
-    code === 0xfeff
-  );
-}
 
 /** Characters Windows forbids in a name, and the backslash, a separator there. */
 const FORBIDDEN = /[<>:"|?*\\]/g;

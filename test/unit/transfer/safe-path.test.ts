@@ -30,6 +30,8 @@ describe("safeRelativeSegments", () => {
     ["control characters", "a\u0000b\nc\u007f.txt", undefined, ["abc.txt"]],
     ["zero-width", "in\u200bvoice\u200d.pdf", undefined, ["invoice.pdf"]],
     ["bidi override", "evil\u202etxt.exe", undefined, ["eviltxt.exe"]],
+    ["line separators", "a\u2028b\u2029c.txt", undefined, ["abc.txt"]],
+    ["arabic letter mark", "a\u061cb.txt", undefined, ["ab.txt"]],
     ["windows forbidden", 'a<b>c:d"e|f?g*h', undefined, ["a_b_c_d_e_f_g_h"]],
     ["trailing dots and spaces", "name. . ", undefined, ["name"]],
     ["leading and trailing space", "  a.txt  ", undefined, ["a.txt"]],
