@@ -1,9 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { version } from "../../package.json";
 import { EXIT, isKadError } from "../util/errors.js";
+import { jsonLine } from "../util/terminal-safe.js";
 import { receiveCommand } from "./commands/receive.js";
 import { sendCommand } from "./commands/send.js";
 import { serveCommand } from "./commands/serve.js";
+import { kadErrorText, unexpectedErrorText } from "./output/failure-text.js";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -46,17 +48,14 @@ function reportFailure(error: unknown, json = false): number {
     if (error.exitCode === 0) return EXIT.ok;
     // Commander printed the message; a --json script reads stdout only.
     const message = error.message.replace(/^error: /, "");
-    if (json)
-      process.stdout.write(`${JSON.stringify({ event: "error", code: "USAGE", message })}\n`);
+    if (json) process.stdout.write(`${jsonLine({ event: "error", code: "USAGE", message })}\n`);
     return EXIT.usage;
   }
   if (isKadError(error)) {
-    process.stderr.write(`kad: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+    process.stderr.write(kadErrorText(error));
     return error.exitCode;
   }
-  const stack = error instanceof Error ? error.stack : String(error);
-  process.stderr.write(`kad: unexpected error, please report it:\n${stack}\n`);
+  process.stderr.write(unexpectedErrorText(error));
   return EXIT.failure;
 }
 

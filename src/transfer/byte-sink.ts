@@ -9,7 +9,7 @@ import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import type { ByteSink } from "../engine/ports.js";
 import { KadError } from "../util/errors.js";
-import { diskError } from "./output-path.js";
+import { assertInsideOutput, diskError } from "./output-path.js";
 
 const MAX_BATCH_CHUNKS = 1024;
 /**
@@ -80,11 +80,13 @@ export class FileSink extends QueuedSink {
 
   /**
    * Starts at once so chunks can queue; the target is resolved meanwhile. Fails
-   * with EXISTS when the target exists and overwriting is off.
+   * with EXISTS when the target exists and overwriting is off. `outputDir` is
+   * where the target must stay, links resolved.
    */
   constructor(
     target: Promise<string>,
     private readonly overwrite: boolean,
+    private readonly outputDir: string,
   ) {
     super();
     this.handle = target.then(async (targetPath) => {
@@ -121,6 +123,7 @@ export class FileSink extends QueuedSink {
 
   /** Moves the verified temporary file to its final name. */
   async commit(): Promise<string> {
+    await assertInsideOutput(this.outputDir, this.targetPath);
     if (this.overwrite) {
       await rename(this.tempPath, this.targetPath).catch((error) => {
         throw diskError(error, this.targetPath);

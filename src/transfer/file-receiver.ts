@@ -33,7 +33,8 @@ export function createFileReceiver(options: NodeReceiverOptions): FileReceiver<s
     hash: nodeSha256,
     openSink: (file) => {
       if (options.output !== "-") {
-        return new FileSink(prepareTarget(options.output, file.segments), options.overwrite);
+        const target = prepareTarget(options.output, file.segments);
+        return new FileSink(target, options.overwrite, options.output);
       }
       streams += 1;
       if (streams > 1) {

@@ -3,8 +3,8 @@
  * returns its final path, refusing to follow a symbolic link on the way.
  */
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, open, stat, unlink } from "node:fs/promises";
-import { join, resolve, sep } from "node:path";
+import { lstat, mkdir, open, realpath, stat, unlink } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
 import { KadError } from "../util/errors.js";
 
 export async function prepareTarget(outputDir: string, segments: string[]): Promise<string> {
@@ -26,7 +26,26 @@ export async function prepareTarget(outputDir: string, segments: string[]): Prom
   if (!target.startsWith(root + sep)) {
     throw new KadError("PROTOCOL", "refusing a path outside the output directory");
   }
+  await assertInsideOutput(root, target);
   return target;
+}
+
+/**
+ * Refuses a target whose directory, links resolved, is not the output
+ * directory or below it: checked again right before the rename, since a
+ * directory checked on the way in can be swapped for a link meanwhile.
+ */
+export async function assertInsideOutput(outputDir: string, target: string): Promise<void> {
+  const parent = dirname(resolve(target));
+  const [realRoot, realParent] = await Promise.all([realpath(outputDir), realpath(parent)]).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw diskError(error, parent);
+    },
+  );
+  if (realParent === realRoot || realParent.startsWith(realRoot + sep)) return;
+  throw new KadError("DISK", `${parent} leads outside the output directory ${outputDir}`, {
+    hint: "Nothing was saved there; a symbolic link inside the output directory points elsewhere.",
+  });
 }
 
 export function diskError(error: NodeJS.ErrnoException, path: string): KadError {
@@ -48,17 +67,15 @@ export function diskError(error: NodeJS.ErrnoException, path: string): KadError 
 }
 
 /**
- * Checks up front, before joining any room, that the output directory exists,
- * is a directory and takes new files: all three are usage errors (exit 2).
+ * Checks up front, before joining any room, that the output directory exists
+ * (creating it when its parent does, as `mkdir` would), is a directory and
+ * takes new files: each failure is a usage error (exit 2).
  */
 export async function prepareOutputDirectory(outputDir: string): Promise<void> {
   const info = await stat(outputDir).catch(() => undefined);
   if (!info) {
-    throw new KadError("USAGE", `the output directory ${outputDir} does not exist`, {
-      hint: "Create it first, or pick another with --output.",
-    });
-  }
-  if (!info.isDirectory()) {
+    await createOutputDirectory(outputDir);
+  } else if (!info.isDirectory()) {
     throw new KadError("USAGE", `the output ${outputDir} is not a directory`, {
       hint: "Pick a directory with --output.",
     });
@@ -72,4 +89,22 @@ export async function prepareOutputDirectory(outputDir: string): Promise<void> {
   });
   await handle.close();
   await unlink(probe).catch(() => {});
+}
+
+/** One level only: a mistyped parent stays an error instead of a surprise tree. */
+async function createOutputDirectory(outputDir: string): Promise<void> {
+  const parent = dirname(outputDir);
+  const parentInfo = await stat(parent).catch(() => undefined);
+  if (!parentInfo?.isDirectory()) {
+    const why = parentInfo ? `and ${parent} is not a directory` : `nor does ${parent}`;
+    throw new KadError("USAGE", `the output directory ${outputDir} does not exist, ${why}`, {
+      hint: "Create the parent first, or pick another directory with --output.",
+    });
+  }
+  await mkdir(outputDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "EEXIST") return;
+    throw new KadError("USAGE", `cannot create the output directory ${outputDir}`, {
+      hint: `${error.code ?? error.message}; receive into a directory you can write to (--output DIR).`,
+    });
+  });
 }

@@ -5,24 +5,11 @@
  * bidi characters, no characters Windows forbids, no reserved device names.
  */
 import { KadError } from "../util/errors.js";
+import { isInvisible } from "../util/terminal-safe.js";
 
 export const MAX_SEGMENT_BYTES = 255;
 export const MAX_PATH_DEPTH = 32;
 export const FALLBACK_NAME = "file";
-
-/** C0/C1 controls, soft hyphen, zero-width characters, bidi overrides and isolates, BOM. */
-function isInvisible(char: string): boolean {
-  const code = char.codePointAt(0) ?? 0;
-  return (
-    code <= 0x1f ||
-    (code >= 0x7f && code <= 0x9f) ||
-    code === 0xad ||
-    (code >= 0x200b && code <= 0x200f) ||
-    (code >= 0x202a && code <= 0x202e) ||
-    (code >= 0x2060 && code <= 0x2069) ||
-    code === 0xfeff
-  );
-}
 
 /** Characters Windows forbids in a name, and the backslash, a separator there. */
 const FORBIDDEN = /[<>:"|?*\\]/g;
@@ -65,11 +52,19 @@ export function sanitizeSegment(raw: string): string | undefined {
  * becomes `_`); a plain name from a browser may carry a Windows path.
  */
 export function safeRelativeSegments(name: string, relativePath?: string): string[] {
-  const raw = relativePath !== undefined ? relativePath.split(/\/+/) : name.split(/[/\\]+/);
+  if (relativePath !== undefined) {
+    const segments = sanitizeAll(relativePath.split(/\/+/));
+    if (segments.length > 0) return segments;
+  }
+  // The name is split like any path, or one "segment" could hold a `/` and
+  // pass a symbolic link that the per-directory check never sees.
+  const segments = sanitizeAll(name.split(/[/\\]+/));
+  return segments.length > 0 ? segments : [FALLBACK_NAME];
+}
+
+function sanitizeAll(raw: string[]): string[] {
   if (raw.length > MAX_PATH_DEPTH) {
     throw new KadError("PROTOCOL", `the sender's path is deeper than ${MAX_PATH_DEPTH} levels`);
   }
-  const segments = raw.map(sanitizeSegment).filter((s): s is string => s !== undefined);
-  if (segments.length === 0) return [sanitizeSegment(name) ?? FALLBACK_NAME];
-  return segments;
+  return raw.map(sanitizeSegment).filter((s): s is string => s !== undefined);
 }

@@ -4,7 +4,7 @@
  * directory is checked (exists, is a directory, takes files) before it joins.
  */
 import { spawn } from "node:child_process";
-import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
@@ -95,20 +95,39 @@ describe("kad send and unreadable paths", () => {
 });
 
 describe("the receiver's output directory", () => {
-  it("missing, or a file: exit 2 naming it, with a --json error event", async () => {
+  it("missing with its parent, or a file: exit 2 naming it, with a --json error event", async () => {
     const dir = await useTempDir();
     await writeFile(join(dir, "file.txt"), "x");
     const missing = await run(
-      ["receive", "--json", "--server", server.url, "-o", "gone", "1-a-b"],
+      ["receive", "--json", "--server", server.url, "-o", "gone/sub", "1-a-b"],
       dir,
     );
     expect(missing.result.code).toBe(2);
     expect(missing.events).toEqual([
-      { event: "error", code: "USAGE", message: "the output directory gone does not exist" },
+      {
+        event: "error",
+        code: "USAGE",
+        message: "the output directory gone/sub does not exist, nor does gone",
+      },
     ]);
+    expect(await readdir(dir)).toEqual(["file.txt"]);
     const file = await run(["receive", "--server", server.url, "-o", "file.txt", "1-a-b"], dir);
     expect(file.result.code).toBe(2);
     expect(file.result.stderr).toContain("file.txt is not a directory");
+  });
+
+  it("missing but its parent exists: created, and the files arrive there", async () => {
+    const dir = await useTempDir();
+    await writeFile(join(dir, "a.txt"), "hello");
+    const { sender, code } = await startSend(server.url, ["a.txt"], { cwd: dir });
+    const receiver = kad(["receive", "--json", "--server", server.url, "-o", "newdir", code], {
+      cwd: dir,
+    });
+    const received = await receiver.exited;
+    if (received.code !== 0) sender.child.kill();
+    expect(received.code, received.stderr).toBe(0);
+    expect((await sender.exited).code).toBe(0);
+    expect(await readFile(join(dir, "newdir", "a.txt"), "utf8")).toBe("hello");
   });
 
   it("not writable: exit 2 naming the directory, before the sender sees a receiver", async () => {

@@ -16,6 +16,10 @@
 // 128-byte chunks, creates the room without a `password` key, joins by link
 // with a fresh UUID and an empty password, and answers an initiate only from a
 // peer it has listed.
+//
+// Hostile mode, to play a crafted kad sender: a file's `kad` object is added to
+// its metadata and its `after` texts are sent after its bytes (e.g. a kad eof
+// or error message).
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -157,7 +161,7 @@ function addCandidates(pc, list) {
 // ---- sender (section 3 as A, section 4 on its own channel) ----
 async function runSender() {
   const base = config.server;
-  const username = `reference-${randomUUID().slice(0, 8)}`;
+  const username = config.username ?? `reference-${randomUUID().slice(0, 8)}`;
   const created = await fetch(`${base}/rooms`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
@@ -198,12 +202,14 @@ async function sendOneFile(targetId, file) {
   await ownOpen;
   const bytes = readFileSync(file.path);
   const name = file.name ?? file.path.split("/").pop();
-  own.sendMessage(JSON.stringify({ name, size: bytes.length, type: "" }));
+  const kad = file.kad ? { kad: file.kad } : {};
+  own.sendMessage(JSON.stringify({ name, size: bytes.length, type: "", ...kad }));
   const payload = Buffer.concat([bytes, Buffer.alloc(file.extraBytes ?? 0, 0x41)]);
   const chunk = config.chunkBytes ?? 128;
   for (let offset = 0; offset < payload.length; offset += chunk) {
     own.sendMessageBinary(payload.subarray(offset, offset + chunk));
   }
+  for (const text of file.after ?? []) own.sendMessage(text);
   print({ event: "sent", name, size: payload.length });
   // The receiver closes the channel once it holds `size` bytes.
   await Promise.race([ownClosed, new Promise((resolve) => setTimeout(resolve, 15_000))]);

@@ -30,7 +30,11 @@ export function receiveCommand(): Command {
     new Command("receive")
       .description("receive what a peer sends under a code")
       .argument("[code]", "the code (or browser link) the sender shows; default $KAD_CODE")
-      .option("-o, --output <dir>", "directory to save into, or - for stdout", ".")
+      .option(
+        "-o, --output <dir>",
+        "directory to save into (created if its parent exists), or - for stdout",
+        ".",
+      )
       .option("--overwrite", "replace existing files"),
   )
     .addHelpText("after", EXAMPLES)

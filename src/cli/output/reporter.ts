@@ -6,6 +6,7 @@
  */
 import type { SessionEvent } from "../../session/events.js";
 import { isKadError } from "../../util/errors.js";
+import { terminalSafe } from "../../util/terminal-safe.js";
 import { JsonReporter } from "./json-reporter.js";
 import { PlainReporter } from "./plain-reporter.js";
 
@@ -29,9 +30,30 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
   // sends ora's redraw into an endless loop of cursor moves: plain lines then.
   if (process.stderr.isTTY && process.env.TERM !== "dumb" && process.stderr.columns > 0) {
     const { TtyReporter } = await import("./tty-reporter.js");
-    return new TtyReporter(process.stderr, options.role);
+    return printable(new TtyReporter(process.stderr, options.role));
   }
-  return new PlainReporter(process.stderr);
+  return printable(new PlainReporter(process.stderr));
+}
+
+/**
+ * Names, paths and messages come from the peer or the server: every string of
+ * every event is escaped before a human-facing reporter sees it, so that no
+ * field can reach the terminal raw. (--json escapes in its own encoding.)
+ */
+export function printable(reporter: Reporter): Reporter {
+  return {
+    event: (event) => reporter.event(safeEvent(event)),
+    failed: (error) => reporter.failed(error),
+    close: () => reporter.close(),
+  };
+}
+
+function safeEvent(event: SessionEvent): SessionEvent {
+  const entries = Object.entries(event).map(([key, value]) => [
+    key,
+    typeof value === "string" ? terminalSafe(value) : value,
+  ]);
+  return Object.fromEntries(entries) as SessionEvent;
 }
 
 /** Under the receive command when the room has a password: the command alone would be refused. */

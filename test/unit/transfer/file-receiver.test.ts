@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
@@ -137,6 +137,42 @@ describe("FileReceiver", () => {
     r.handle(bytes("x"));
     await expect(r.done).rejects.toThrow(/not a directory/);
     expect(await readdir(join(dir, "elsewhere"))).toEqual([]);
+  });
+
+  it("never writes through a symbolic link named by the fallback name of an empty kad path", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "elsewhere"));
+    await writeFile(join(dir, "elsewhere", "pwned.txt"), "old");
+    await mkdir(join(dir, "out"));
+    await symlink(join(dir, "elsewhere"), join(dir, "out", "link"));
+    const { r } = receiver(join(dir, "out"), { overwrite: true });
+    const data = bytes("x");
+    r.handle(
+      JSON.stringify({ name: "link/pwned.txt", size: 1, type: "", kad: { v: 1, path: ".." } }),
+    );
+    r.handle(data);
+    r.handle(JSON.stringify({ kad: "eof", bytes: 1, sha256: sha(data) }));
+    await expect(r.done).rejects.toThrow(/not a directory/);
+    expect(await readFile(join(dir, "elsewhere", "pwned.txt"), "utf8")).toBe("old");
+    expect(await readdir(join(dir, "elsewhere"))).toEqual(["pwned.txt"]);
+  });
+
+  it("does not rename into place when the file's directory became a link outside meanwhile", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "elsewhere"));
+    await mkdir(join(dir, "out"));
+    const { r } = receiver(join(dir, "out"));
+    const data = bytes("x");
+    r.handle(JSON.stringify({ name: "x", size: 1, type: "", kad: { v: 1, path: "d/x" } }));
+    r.handle(data);
+    await expect
+      .poll(async () => (await readdir(join(dir, "out", "d"))).some((n) => n.endsWith(".part")))
+      .toBe(true);
+    await rename(join(dir, "out", "d"), join(dir, "elsewhere", "d"));
+    await symlink(join(dir, "elsewhere", "d"), join(dir, "out", "d"));
+    r.handle(JSON.stringify({ kad: "eof", bytes: 1, sha256: sha(data) }));
+    await expect(r.done).rejects.toThrow(/outside the output directory/);
+    expect(await readdir(join(dir, "elsewhere", "d"))).toEqual([]);
   });
 
   it("does not replace an existing file unless told to", async () => {
