@@ -19,6 +19,14 @@ import { sharePanel } from "./share-panel.js";
 import { type JoinResult, Signaling } from "./signaling.js";
 
 const USERNAME_ATTEMPTS = 3;
+/** Failures a later attempt can get past without anything changing on the page. */
+const RETRYABLE = new Set([
+  "server-unreachable",
+  "timeout",
+  "rate-limited",
+  "name-taken",
+  "unknown",
+]);
 
 export interface RoomView {
   element: HTMLElement;
@@ -63,7 +71,7 @@ export function roomView(code: string, created: CreatedRoom | undefined): RoomVi
     }
     const home = h("a", { class: "button secondary", href: "#/" }, "Create a new room");
     const kind = error instanceof PageError ? error.kind : "unknown";
-    const canRetry = kind === "server-unreachable" || kind === "timeout" || kind === "unknown";
+    const canRetry = RETRYABLE.has(kind);
     replaceChildren(
       body,
       h(
@@ -161,6 +169,9 @@ function joinError(result: Exclude<JoinResult, "joined" | "CREDENTIALS">): PageE
         "This room has expired or was never created. Ask for a new link.",
       );
     case "USERNAME_CONFLICT":
-      return new PageError("protocol", "Could not find a free name in this room. Try again.");
+      return new PageError(
+        "name-taken",
+        "Every name this page tried is already used in this room. Try again.",
+      );
   }
 }

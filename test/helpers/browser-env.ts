@@ -37,18 +37,19 @@ export interface BrowserEnv {
  * One environment for the calling test file: started before its tests,
  * closed after them. The returned object is filled in by `beforeAll`.
  */
-export function useBrowserEnv(): BrowserEnv {
+export function useBrowserEnv(serveArgs: string[] = []): BrowserEnv {
   // Real browsers and transfers on two busy cores: generous, but bounded.
   vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
   const env = {} as BrowserEnv;
   beforeAll(async () => {
-    Object.assign(env, await startBrowserEnv());
+    Object.assign(env, await startBrowserEnv(serveArgs));
   });
   afterAll(() => env.close?.());
   return env;
 }
 
-export async function startBrowserEnv(): Promise<BrowserEnv> {
+/** `serveArgs` are added to `kad serve`'s command line (e.g. `--limit name=value`). */
+export async function startBrowserEnv(serveArgs: string[] = []): Promise<BrowserEnv> {
   const namespace = await createNetNamespace();
   const children = new Set<ChildProcess>();
   const browsers = new Set<LaunchedChromium>();
@@ -61,7 +62,18 @@ export async function startBrowserEnv(): Promise<BrowserEnv> {
     const server = track(
       namespace.spawnInside(
         process.execPath,
-        [KAD_BIN, "serve", "--host", "0.0.0.0", "--port", "0", "--json", "--log-level", "warn"],
+        [
+          KAD_BIN,
+          "serve",
+          "--host",
+          "0.0.0.0",
+          "--port",
+          "0",
+          "--json",
+          "--log-level",
+          "warn",
+          ...serveArgs,
+        ],
         { stdio: ["ignore", "pipe", "inherit"] },
       ),
     );
