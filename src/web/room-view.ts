@@ -9,6 +9,7 @@
  */
 import { lookupRoom } from "./coordinator.js";
 import { h, replaceChildren } from "./dom.js";
+import { errorCard } from "./error-card.js";
 import type { CreatedRoom } from "./home-view.js";
 import { iceServersFor } from "./ice-policy.js";
 import { randomUsername } from "./names.js";
@@ -69,18 +70,8 @@ export function roomView(code: string, created: CreatedRoom | undefined): RoomVi
       status.replaceChildren(`${describeError(error)} `, retry);
       return;
     }
-    const home = h("a", { class: "button secondary", href: "#/" }, "Create a new room");
     const kind = error instanceof PageError ? error.kind : "unknown";
-    const canRetry = RETRYABLE.has(kind);
-    replaceChildren(
-      body,
-      h(
-        "div",
-        { class: "card error-card", role: "alert", "data-error": kind },
-        h("p", {}, describeError(error)),
-        h("p", {}, canRetry ? retry : null, " ", home),
-      ),
-    );
+    replaceChildren(body, errorCard(error, RETRYABLE.has(kind) ? retry : undefined));
   };
 
   const enter = async (knownPassword: string | undefined): Promise<void> => {
