@@ -139,7 +139,7 @@ class Receiver {
     };
     this.file = file;
     this.hash = fromKad ? createSha256() : undefined;
-    this.sink = await openSink(file.size === UNKNOWN_SIZE ? undefined : file.size, file.type);
+    this.sink = await openSink(file.size === UNKNOWN_SIZE ? undefined : file.size);
     this.state = "bytes";
     this.observer.onMetadata(file, this.sink.kind);
     if (!fromKad && file.size === 0) await this.complete(undefined);

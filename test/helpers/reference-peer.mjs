@@ -5,7 +5,7 @@
 //   node test/helpers/reference-peer.mjs '<json config>'
 //
 // config: { role: "send" | "receive", server, room, password?, bind?,
-//           send:    files: [{ path, name?, extraBytes? }], chunkBytes (default 128),
+//           send:    files: [{ path, name?, type?, extraBytes? }], chunkBytes (default 128),
 //                    hostileOffer? (an SDP string to send instead of the real offer)
 //           receive: outDir, expectFiles }
 // It prints one JSON object a line on stdout: {"event":"ready"}, {"event":"sent",...},
@@ -198,7 +198,7 @@ async function sendOneFile(targetId, file) {
   await ownOpen;
   const bytes = readFileSync(file.path);
   const name = file.name ?? file.path.split("/").pop();
-  own.sendMessage(JSON.stringify({ name, size: bytes.length, type: "" }));
+  own.sendMessage(JSON.stringify({ name, size: bytes.length, type: file.type ?? "" }));
   const payload = Buffer.concat([bytes, Buffer.alloc(file.extraBytes ?? 0, 0x41)]);
   const chunk = config.chunkBytes ?? 128;
   for (let offset = 0; offset < payload.length; offset += chunk) {
