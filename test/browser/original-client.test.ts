@@ -124,3 +124,26 @@ it("saves what arrives as application/octet-stream, whatever type the sender cla
     expect(type).toEqual(["application/octet-stream"]);
   }
 });
+
+it("keeps one note per transfer however many session ends a hostile sender repeats", async () => {
+  const dir = await useTempDir();
+  const source = join(dir, "flood.bin");
+  await writeRandomFile(source, 1000);
+  const room = "hostile-ends-1";
+  const end = JSON.stringify({ kad: "end", files: 1, bytes: 1000 });
+  const files = [
+    {
+      path: source,
+      kad: { v: 1 },
+      repeat: { text: end, count: 5_000 },
+      after: JSON.stringify({ kad: "error", code: "PROTOCOL", message: "flood over" }),
+    },
+  ];
+  const sender = referencePeer({ role: "send", room, files });
+  await sender.waitForEvent((event) => event.event === "ready");
+  const browser = await env.launch();
+  const page = await openPage(browser.context, `${env.secureOrigin}/#/${room}`);
+  // The error comes after every end on the same ordered channel.
+  await page.locator(".transfer[data-state=failed]").waitFor({ timeout: 60_000 });
+  expect(await page.locator(".transfer .transfer-note").count()).toBe(1);
+});
