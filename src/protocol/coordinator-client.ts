@@ -52,8 +52,8 @@ async function call(
 
 function unexpectedStatus(status: number, baseUrl: string): KadError {
   if (status === 429) {
-    return new KadError("SERVER_UNREACHABLE", "the server refused: too many attempts", {
-      hint: "Wait a minute and try again.",
+    return new KadError("RATE_LIMITED", "the server refused: too many attempts", {
+      hint: "Wait a few minutes and try again.",
     });
   }
   return new KadError("SERVER_UNREACHABLE", `the server at ${baseUrl} answered ${status}`, {

@@ -194,15 +194,17 @@ function joinError(err: string): KadError {
         hint: "Ask the sender for the password and pass it with --password (or KAD_PASSWORD).",
       });
     case "RATE_LIMITED":
-      return new KadError("SERVER_UNREACHABLE", "the server refused: too many attempts", {
-        hint: "Wait a few minutes, then check the code and try again.",
+      return new KadError("RATE_LIMITED", "the server refused: too many failed attempts", {
+        hint: "Wait a few minutes, then check the code (and password) and try again.",
       });
     case "ROOM_FULL":
-      return new KadError("ROOM_EXISTS", "that room is full", {
-        hint: "Ask the sender for a new code.",
+      return new KadError("ROOM_FULL", "the room under that code is full", {
+        hint: "Someone else may have taken the transfer; ask the sender for a new code.",
       });
     case "USERNAME_CONFLICT":
-      return new KadError("ROOM_EXISTS", "someone in that room already uses our name; try again");
+      return new KadError("USERNAME_CONFLICT", "someone in that room already uses our name", {
+        hint: "Try again: kad picks a new random name each time.",
+      });
     default:
       return new KadError("SERVER_UNREACHABLE", `the server could not let us join (${err})`);
   }

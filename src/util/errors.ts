@@ -25,6 +25,9 @@ export type ErrorCode =
   | "SERVER_UNREACHABLE"
   | "ROOM_NOT_FOUND"
   | "ROOM_EXISTS"
+  | "ROOM_FULL"
+  | "USERNAME_CONFLICT"
+  | "RATE_LIMITED"
   | "CREDENTIALS"
   | "PEER_UNREACHABLE"
   | "PEER_LEFT"
@@ -44,6 +47,11 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   SERVER_UNREACHABLE: EXIT.unreachable,
   ROOM_NOT_FOUND: EXIT.unreachable,
   ROOM_EXISTS: EXIT.failure,
+  // Like a second receiver told that another one took the transfer.
+  ROOM_FULL: EXIT.unreachable,
+  USERNAME_CONFLICT: EXIT.failure,
+  // Retrying later can succeed, as with an unreachable server.
+  RATE_LIMITED: EXIT.unreachable,
   CREDENTIALS: EXIT.failure,
   PEER_UNREACHABLE: EXIT.unreachable,
   PEER_LEFT: EXIT.unreachable,

@@ -19,6 +19,21 @@ export function toPageError(error: unknown): unknown {
         "room-exists",
         "That code is taken. Pick another one or leave it empty.",
       );
+    case "ROOM_FULL":
+      return new PageError(
+        "room-full",
+        "This room is full: as many people as it can hold are already in it. Ask for a new link.",
+      );
+    case "USERNAME_CONFLICT":
+      return new PageError(
+        "name-taken",
+        "Someone in this room already uses the name this page picked. Try again.",
+      );
+    case "RATE_LIMITED":
+      return new PageError(
+        "rate-limited",
+        "The server is turning this page away for now: too many attempts from here (new rooms, unknown codes or wrong passwords). Wait a few minutes, then try again.",
+      );
     case "CREDENTIALS":
       return new PageError("credentials", "Wrong password.");
     case "USAGE":

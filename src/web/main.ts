@@ -3,28 +3,30 @@
  * page, `#/<code>` a room. The creator of a room arrives with its password in
  * memory so the join does not ask again.
  */
-import { replaceChildren } from "./dom.js";
+import { h, replaceChildren } from "./dom.js";
+import { errorCard } from "./error-card.js";
 import { type CreatedRoom, homeView } from "./home-view.js";
+import { PageError } from "./page-error.js";
 import { openIncomingDirectory } from "./receive-sink.js";
 import { type RoomView, roomView } from "./room-view.js";
+import { parseRoute } from "./route.js";
 
 const app = document.getElementById("app") as HTMLElement;
 let current: RoomView | undefined;
 let justCreated: CreatedRoom | undefined;
 
-function codeFromHash(): string | undefined {
-  const match = /^#\/(.+)$/.exec(location.hash);
-  return match?.[1] ? decodeURIComponent(match[1]).trim() : undefined;
-}
-
 function route(): void {
   current?.leave();
   current = undefined;
-  const code = codeFromHash();
-  if (code === undefined) {
+  const target = parseRoute(location.hash);
+  if (target.kind === "home") {
     document.title = "kad — send files peer to peer";
     replaceChildren(app, homeView(onCreated));
+  } else if (target.kind === "bad-link") {
+    document.title = "kad — not a room link";
+    replaceChildren(app, badLinkView());
   } else {
+    const { code } = target;
     document.title = `kad — room ${code}`;
     const created = justCreated?.code === code ? justCreated : undefined;
     justCreated = undefined;
@@ -32,6 +34,15 @@ function route(): void {
     replaceChildren(app, current.element);
   }
   app.focus();
+}
+
+/** The link's text is not repeated: it may be damaged, or made to look like a command. */
+function badLinkView(): HTMLElement {
+  const error = new PageError(
+    "bad-code",
+    "This link does not hold a room code: codes are 5 to 64 letters, digits or dashes. Check that the whole link was copied, or ask for a new one.",
+  );
+  return h("div", { class: "room" }, h("h1", {}, "Not a room link"), errorCard(error));
 }
 
 function onCreated(room: CreatedRoom): void {

@@ -11,6 +11,12 @@
  */
 
 const MEMORY_FOLD_BYTES = 8 * 1024 * 1024;
+/**
+ * Never the sender's `type`: a received file opened from its blob: URL in a
+ * new tab would render as that type on this origin, so `text/html` named
+ * invoice.pdf would run script here.
+ */
+export const SAVED_BLOB_TYPE = "application/octet-stream";
 const INCOMING_DIRECTORY = "kad-incoming";
 
 export interface ReceiveSink {
@@ -29,8 +35,6 @@ export class MemorySink implements ReceiveSink {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
 
-  constructor(private readonly type: string) {}
-
   write(chunk: Uint8Array): Promise<void> {
     this.pending.push(chunk);
     this.pendingBytes += chunk.byteLength;
@@ -40,7 +44,7 @@ export class MemorySink implements ReceiveSink {
 
   async finish(): Promise<Blob> {
     this.fold();
-    return new Blob(this.folded, { type: this.type });
+    return new Blob(this.folded, { type: SAVED_BLOB_TYPE });
   }
 
   discard(): void {
@@ -89,7 +93,8 @@ export class DiskSink implements ReceiveSink {
     await this.chain;
     if (this.failure !== undefined) throw this.failure;
     await this.writable.close();
-    return this.file.getFile();
+    const file = await this.file.getFile();
+    return file.slice(0, file.size, SAVED_BLOB_TYPE);
   }
 
   discard(): void {
@@ -141,7 +146,7 @@ async function removeAbandoned(incoming: FileSystemDirectoryHandle): Promise<voi
 }
 
 /** A disk sink when the file fits in this origin's storage quota, else memory. */
-export async function openSink(size: number | undefined, type: string): Promise<ReceiveSink> {
+export async function openSink(size: number | undefined): Promise<ReceiveSink> {
   const directory = await openIncomingDirectory();
   if (directory) {
     try {
@@ -151,5 +156,5 @@ export async function openSink(size: number | undefined, type: string): Promise<
       // Fall through to memory: a storage error must not lose the transfer.
     }
   }
-  return new MemorySink(type);
+  return new MemorySink();
 }

@@ -25,9 +25,16 @@ import { cancelled, PageError } from "./page-error.js";
 import type { ChannelMessage, PeerLink } from "./peer-link.js";
 import { openSink, type ReceiveSink } from "./receive-sink.js";
 import { createSha256, type StreamingHash } from "./sha256.js";
+import { watchForStall } from "./stall-watch.js";
 
 /** How often a kad sender hears how much is stored (it stops 16 MiB ahead of that). */
 const WRITTEN_REPORT_BYTES = 1024 * 1024;
+/**
+ * The page has no --timeout: a sender whose bytes stop this long is given up
+ * on, so a member cannot hold this tab's incoming slots forever. Long enough
+ * for a kad sender reading a slow pipe to pause.
+ */
+export const RECEIVE_STALL_MS = 5 * 60_000;
 /** Head start for a refusal on the back channel before the sender's channel closes. */
 export const GOODBYE_MS = 500;
 
@@ -80,7 +87,16 @@ class Receiver {
   private bytes = 0;
   private stored = 0;
   private reported = 0;
+  private sessionEnded = false;
   private queue = Promise.resolve();
+  private readonly stall = watchForStall(RECEIVE_STALL_MS, () =>
+    this.enqueueFailure(
+      new PageError(
+        "timeout",
+        `The sender stopped sending: nothing arrived for ${RECEIVE_STALL_MS / 60_000} minutes.`,
+      ),
+    ),
+  );
 
   constructor(
     private readonly link: PeerLink,
@@ -93,6 +109,7 @@ class Receiver {
   }
 
   enqueue(message: ChannelMessage): void {
+    this.stall.touch();
     this.queue = this.queue.then(() => this.handle(message)).catch((error) => this.fail(error));
   }
 
@@ -139,7 +156,7 @@ class Receiver {
     };
     this.file = file;
     this.hash = fromKad ? createSha256() : undefined;
-    this.sink = await openSink(file.size === UNKNOWN_SIZE ? undefined : file.size, file.type);
+    this.sink = await openSink(file.size === UNKNOWN_SIZE ? undefined : file.size);
     this.state = "bytes";
     this.observer.onMetadata(file, this.sink.kind);
     if (!fromKad && file.size === 0) await this.complete(undefined);
@@ -179,6 +196,9 @@ class Receiver {
       );
     }
     if (message.kad === "end") {
+      // Said once per connection; repeats from a hostile sender are dropped.
+      if (this.sessionEnded) return;
+      this.sessionEnded = true;
       this.observer.onSessionEnd?.({ files: message.files, bytes: message.bytes });
       return;
     }
@@ -199,6 +219,7 @@ class Receiver {
       );
     }
     this.state = "done";
+    this.stall.stop();
     if (eof) {
       this.sendBack({ kad: "ack", bytes: this.bytes, sha256: eof.sha256 });
     } else {
@@ -212,6 +233,7 @@ class Receiver {
     if (this.state === "done" || this.state === "failed") return;
     const tellPeer = this.file?.fromKad === true;
     this.state = "failed";
+    this.stall.stop();
     this.sink?.discard();
     if (tellPeer) {
       const code = shareErrorCode(error);

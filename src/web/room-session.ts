@@ -39,7 +39,9 @@ export class RoomSession {
   private readonly transfers: HTMLUListElement;
   private readonly sendQueues = new Map<string, Promise<void>>();
   private readonly active = new Set<ActiveTransfer>();
+  private readonly turnedAwayLine: HTMLElement;
   private incoming = 0;
+  private turnedAway = 0;
 
   constructor(
     private signaling: Signaling,
@@ -47,6 +49,7 @@ export class RoomSession {
   ) {
     this.members = new MembersList((member, files) => this.send(member, files));
     this.transfers = h("ul", { class: "transfers" });
+    this.turnedAwayLine = h("p", { class: "transfer-note", role: "status", hidden: true });
     this.element = h(
       "div",
       { class: "room-session" },
@@ -55,6 +58,7 @@ export class RoomSession {
         "section",
         { class: "card", "aria-labelledby": "transfers-title" },
         h("h2", { id: "transfers-title" }, "Transfers"),
+        this.turnedAwayLine,
         this.transfers,
       ),
     );
@@ -96,7 +100,10 @@ export class RoomSession {
   }
 
   receive(initiate: IncomingInitiate): void {
-    if (this.incoming >= MAX_CONCURRENT_INCOMING) return;
+    if (this.incoming >= MAX_CONCURRENT_INCOMING) {
+      this.turnAway();
+      return;
+    }
     this.incoming += 1;
     const name = this.members.nameOf(initiate.from);
     const row = this.addRow(new TransferRow("receive", name, "Incoming file"));
@@ -121,6 +128,14 @@ export class RoomSession {
     }).finally(() => {
       this.incoming -= 1;
     });
+  }
+
+  /** One line, counted, however many arrive: a flood must not grow the page. */
+  private turnAway(): void {
+    this.turnedAway += 1;
+    this.turnedAwayLine.hidden = false;
+    const files = this.turnedAway === 1 ? "1 incoming file" : `${this.turnedAway} incoming files`;
+    this.turnedAwayLine.textContent = `Turned away ${files}: ${MAX_CONCURRENT_INCOMING} were already arriving. The sender can try again once one of those ends.`;
   }
 
   private send(member: Member, files: File[]): void {

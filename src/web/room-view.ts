@@ -9,6 +9,7 @@
  */
 import { lookupRoom } from "./coordinator.js";
 import { h, replaceChildren } from "./dom.js";
+import { errorCard } from "./error-card.js";
 import type { CreatedRoom } from "./home-view.js";
 import { iceServersFor } from "./ice-policy.js";
 import { randomUsername } from "./names.js";
@@ -19,6 +20,14 @@ import { sharePanel } from "./share-panel.js";
 import { type JoinResult, Signaling } from "./signaling.js";
 
 const USERNAME_ATTEMPTS = 3;
+/** Failures a later attempt can get past without anything changing on the page. */
+const RETRYABLE = new Set([
+  "server-unreachable",
+  "timeout",
+  "rate-limited",
+  "name-taken",
+  "unknown",
+]);
 
 export interface RoomView {
   element: HTMLElement;
@@ -61,18 +70,8 @@ export function roomView(code: string, created: CreatedRoom | undefined): RoomVi
       status.replaceChildren(`${describeError(error)} `, retry);
       return;
     }
-    const home = h("a", { class: "button secondary", href: "#/" }, "Create a new room");
     const kind = error instanceof PageError ? error.kind : "unknown";
-    const canRetry = kind === "server-unreachable" || kind === "timeout" || kind === "unknown";
-    replaceChildren(
-      body,
-      h(
-        "div",
-        { class: "card error-card", role: "alert", "data-error": kind },
-        h("p", {}, describeError(error)),
-        h("p", {}, canRetry ? retry : null, " ", home),
-      ),
-    );
+    replaceChildren(body, errorCard(error, RETRYABLE.has(kind) ? retry : undefined));
   };
 
   const enter = async (knownPassword: string | undefined): Promise<void> => {
@@ -161,6 +160,9 @@ function joinError(result: Exclude<JoinResult, "joined" | "CREDENTIALS">): PageE
         "This room has expired or was never created. Ask for a new link.",
       );
     case "USERNAME_CONFLICT":
-      return new PageError("protocol", "Could not find a free name in this room. Try again.");
+      return new PageError(
+        "name-taken",
+        "Every name this page tried is already used in this room. Try again.",
+      );
   }
 }

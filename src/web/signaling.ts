@@ -64,7 +64,7 @@ export class Signaling {
     } catch (error) {
       if (isKadError(error) && error.code === "ROOM_NOT_FOUND") return "notfound";
       if (isKadError(error) && error.code === "CREDENTIALS") return "CREDENTIALS";
-      if (isKadError(error) && error.code === "ROOM_EXISTS") return "USERNAME_CONFLICT";
+      if (isKadError(error) && error.code === "USERNAME_CONFLICT") return "USERNAME_CONFLICT";
       throw toPageError(error);
     }
   }

@@ -15,6 +15,7 @@ export class TransferRow {
   private readonly detail: HTMLElement;
   private readonly status: HTMLElement;
   private readonly actions: HTMLElement;
+  private noteLine: HTMLElement | undefined;
   private meter: ProgressMeter | undefined;
   private total = 0;
   private lastDraw = 0;
@@ -98,9 +99,10 @@ export class TransferRow {
     replaceChildren(this.actions, ...actions);
   }
 
-  /** An extra line under the row, e.g. that the sender has finished. */
+  /** One extra line under the row, e.g. that the sender has finished; a new note replaces it. */
   note(text: string): void {
-    this.element.append(h("p", { class: "transfer-note" }, text));
+    this.noteLine ??= this.element.appendChild(h("p", { class: "transfer-note" }));
+    this.noteLine.textContent = text;
   }
 
   /** Keeps the byte count so far, which tells how far it got. */

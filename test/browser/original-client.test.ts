@@ -4,7 +4,7 @@
  * document): no hello, no checksum, 128-byte chunks, answers an initiate
  * only from a member it has listed. The page must speak the plain protocol.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { expect, it } from "vitest";
 import {
@@ -23,6 +23,10 @@ import { useTempDir } from "../helpers/temp-dir.js";
 const REFERENCE_PEER = resolve(import.meta.dirname, "../helpers/reference-peer.mjs");
 
 const env = useBrowserEnv();
+
+interface SavedTypes {
+  savedBlobTypes: string[];
+}
 
 function referencePeer(config: Record<string, unknown>) {
   const full = { server: env.secureOrigin, bind: env.namespace.address, ...config };
@@ -89,4 +93,57 @@ it("refuses a hostile sender that sends more than it announced, under a path-lik
     "The sender sent more bytes than it announced.",
   );
   expect(await page.locator("a[download]").count()).toBe(0);
+});
+
+it("saves what arrives as application/octet-stream, whatever type the sender claims", async () => {
+  const dir = await useTempDir();
+  const source = join(dir, "invoice.html");
+  await writeFile(source, "<script>document.title = 'ran on the kad origin'</script>");
+  const browser = await env.launch();
+  // The blob behind the Save link is what a new tab would render.
+  await browser.context.addInitScript(() => {
+    const saved: string[] = [];
+    (window as unknown as SavedTypes).savedBlobTypes = saved;
+    const create = URL.createObjectURL;
+    URL.createObjectURL = (blob: Blob) => {
+      saved.push(blob.type);
+      return create(blob);
+    };
+  });
+  // Plain http (memory) and a secure origin (origin-private file system).
+  for (const [origin, room] of [
+    [env.lanOrigin, "typed-sends-lan"],
+    [env.secureOrigin, "typed-sends-local"],
+  ] as const) {
+    const files = [{ path: source, name: "invoice.pdf", type: "text/html" }];
+    const sender = referencePeer({ role: "send", room, files, server: origin });
+    await sender.waitForEvent((event) => event.event === "ready");
+    const page = await openPage(browser.context, `${origin}/#/${room}`);
+    await waitForTransfers(page, "receive", 1);
+    const type = await page.evaluate(() => (window as unknown as SavedTypes).savedBlobTypes);
+    expect(type).toEqual(["application/octet-stream"]);
+  }
+});
+
+it("keeps one note per transfer however many session ends a hostile sender repeats", async () => {
+  const dir = await useTempDir();
+  const source = join(dir, "flood.bin");
+  await writeRandomFile(source, 1000);
+  const room = "hostile-ends-1";
+  const end = JSON.stringify({ kad: "end", files: 1, bytes: 1000 });
+  const files = [
+    {
+      path: source,
+      kad: { v: 1 },
+      repeat: { text: end, count: 5_000 },
+      after: [JSON.stringify({ kad: "error", code: "PROTOCOL", message: "flood over" })],
+    },
+  ];
+  const sender = referencePeer({ role: "send", room, files });
+  await sender.waitForEvent((event) => event.event === "ready");
+  const browser = await env.launch();
+  const page = await openPage(browser.context, `${env.secureOrigin}/#/${room}`);
+  // The error comes after every end on the same ordered channel.
+  await page.locator(".transfer[data-state=failed]").waitFor({ timeout: 60_000 });
+  expect(await page.locator(".transfer .transfer-note").count()).toBe(1);
 });

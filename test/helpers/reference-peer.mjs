@@ -5,7 +5,8 @@
 //   node test/helpers/reference-peer.mjs '<json config>'
 //
 // config: { role: "send" | "receive", server, room, password?, bind?,
-//           send:    files: [{ path, name?, extraBytes? }], chunkBytes (default 128),
+//           send:    files: [{ path, name?, type?, extraBytes?, kad?, repeat?: { text, count },
+//                    after? }], chunkBytes (default 128),
 //                    hostileOffer? (an SDP string to send instead of the real offer)
 //           receive: outDir, expectFiles }
 // It prints one JSON object a line on stdout: {"event":"ready"}, {"event":"sent",...},
@@ -203,7 +204,9 @@ async function sendOneFile(targetId, file) {
   const bytes = readFileSync(file.path);
   const name = file.name ?? file.path.split("/").pop();
   const kad = file.kad ? { kad: file.kad } : {};
-  own.sendMessage(JSON.stringify({ name, size: bytes.length, type: "", ...kad }));
+  own.sendMessage(JSON.stringify({ name, size: bytes.length, type: file.type ?? "", ...kad }));
+  // Hostile mode: one text message repeated before the bytes, another after them.
+  for (let i = 0; i < (file.repeat?.count ?? 0); i += 1) own.sendMessage(file.repeat.text);
   const payload = Buffer.concat([bytes, Buffer.alloc(file.extraBytes ?? 0, 0x41)]);
   const chunk = config.chunkBytes ?? 128;
   for (let offset = 0; offset < payload.length; offset += chunk) {

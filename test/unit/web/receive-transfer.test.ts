@@ -3,10 +3,11 @@
  * back (hello, written, ack, error) and how it ends, for original and kad senders.
  */
 import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Inbox, type PeerLink } from "../../../src/web/peer-link.js";
 import {
   GOODBYE_MS,
+  RECEIVE_STALL_MS,
   type ReceiveObserver,
   receiveFile,
 } from "../../../src/web/receive-transfer.js";
@@ -133,5 +134,49 @@ describe("receiveFile", () => {
     cancel.abort();
     await expect(done).rejects.toThrow("Cancelled.");
     expect(own.sent.at(-1)).toMatchObject({ kad: "error", code: "INTERRUPTED" });
+  });
+
+  it("gives up on a sender whose bytes stop, which frees the page's incoming slot", async () => {
+    vi.useFakeTimers();
+    try {
+      const { link, own } = fakeLink();
+      const remote = link.remote as unknown as FakeChannel;
+      const done = receiveFile(link, new AbortController().signal, observer);
+      const outcome = done.then(
+        () => "received",
+        (error: unknown) => error,
+      );
+      remote.deliver(JSON.stringify({ name: "slow.bin", size: 1000, type: "", kad: { v: 1 } }));
+      await vi.advanceTimersByTimeAsync(RECEIVE_STALL_MS - 1_000);
+      // Bytes that still move keep it alive.
+      remote.deliver(bytes(10));
+      await vi.advanceTimersByTimeAsync(RECEIVE_STALL_MS - 1_000);
+      expect(remote.readyState).toBe("open");
+      await vi.advanceTimersByTimeAsync(2_000 + GOODBYE_MS);
+      const error = await outcome;
+      expect(error).toMatchObject({ kind: "timeout" });
+      expect(String((error as Error).message)).toMatch(/stopped sending/);
+      expect(own.sent.at(-1)).toMatchObject({ kad: "error", code: "PROTOCOL" });
+      expect(remote.readyState).toBe("closed");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("reports a kad sender's session end once, however often it is repeated", async () => {
+    const { link, remote } = fakeLink();
+    const ends: unknown[] = [];
+    const done = receiveFile(link, new AbortController().signal, {
+      ...observer,
+      onSessionEnd: (summary) => ends.push(summary),
+    });
+    remote.deliver(JSON.stringify({ name: "a.bin", size: 5, type: "", kad: { v: 1 } }));
+    for (let i = 0; i < 2_000; i += 1) {
+      remote.deliver(JSON.stringify({ kad: "end", files: i, bytes: 5 }));
+    }
+    remote.deliver(bytes(5));
+    remote.deliver(JSON.stringify({ kad: "eof", bytes: 5, sha256: sha256(bytes(5)) }));
+    await done;
+    expect(ends).toEqual([{ files: 0, bytes: 5 }]);
   });
 });
