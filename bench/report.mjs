@@ -33,7 +33,11 @@ export function formatReport(results) {
     `one ${(results.bytes / 1024 ** 2).toFixed(0)} MiB random file, loopback, best of ${results.rounds} rounds`,
     `${"".padEnd(18)}    MB/s  data MB/s   CPU s/GiB send/recv   peak RSS MB send/recv`,
     ...Object.entries(file).map(([name, r]) => fileRow(name, r)),
-    `kad / raw, data phase  ${num(results.kadToRawRatio * 100, 1, 5)} %  (goal >= ${results.goals.ratioGoal * 100} %)`,
+    ...(Number.isFinite(results.kadToRawRatio)
+      ? [
+          `kad / raw, data phase  ${num(results.kadToRawRatio * 100, 1, 5)} %  (goal >= ${results.goals.ratioGoal * 100} %)`,
+        ]
+      : []),
     "",
     `a tree of ${tree.files} files of ${tree.fileBytes / 1024} KiB`,
     `${"".padEnd(18)} seconds   files/s   CPU s send/recv       peak RSS MB send/recv`,
