@@ -1,14 +1,32 @@
 // Runs two bench/raw-peer.mjs processes against each other and relays their
 // signaling, so a file crosses a real WebRTC data channel between two real
-// processes. Resolves with both peers' results.
+// processes. Resolves with both peers' results and a promise of both exits.
+// `prefix(role)` may put a command in front of each peer's node (GNU time).
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { signalChildren } from "./processes.mjs";
 
 const PEER_SCRIPT = fileURLToPath(new URL("./raw-peer.mjs", import.meta.url));
 
-export function runRawTransfer(sourceFile, targetFile, { timeoutMs = 50_000 } = {}) {
-  const sender = fork(PEER_SCRIPT, ["send", sourceFile], { stdio: "inherit" });
-  const receiver = fork(PEER_SCRIPT, ["receive", targetFile], { stdio: "inherit" });
+function forkPeer(role, file, prefix) {
+  if (!prefix) return fork(PEER_SCRIPT, [role, file], { stdio: "inherit" });
+  const [execPath, ...execArgv] = [...prefix, process.execPath];
+  return fork(PEER_SCRIPT, [role, file], { stdio: "inherit", execPath, execArgv });
+}
+
+// With a prefix the child is that command (it ignores nothing we need to
+// stop): signal the peer beneath it too.
+function kill(child) {
+  signalChildren(child.pid, "SIGTERM");
+  child.kill();
+}
+
+export function runRawTransfer(sourceFile, targetFile, { timeoutMs = 50_000, prefix } = {}) {
+  const sender = forkPeer("send", sourceFile, prefix?.("sender"));
+  const receiver = forkPeer("receive", targetFile, prefix?.("receiver"));
+  const exited = Promise.all(
+    [sender, receiver].map((child) => new Promise((resolve) => child.on("close", resolve))),
+  );
   const results = {};
   const states = { sender: [], receiver: [] };
   return new Promise((resolve, reject) => {
@@ -18,8 +36,8 @@ export function runRawTransfer(sourceFile, targetFile, { timeoutMs = 50_000 } = 
     );
     function stop(error) {
       clearTimeout(timer);
-      sender.kill();
-      receiver.kill();
+      kill(sender);
+      kill(receiver);
       reject(error);
     }
     const ready = new Map([
@@ -45,7 +63,7 @@ export function runRawTransfer(sourceFile, targetFile, { timeoutMs = 50_000 } = 
           results[name] = message;
           if (results.sender && results.receiver) {
             clearTimeout(timer);
-            resolve(results);
+            resolve({ ...results, exited });
           }
         } else if (message.kind === "error") {
           stop(new Error(`${name}: ${message.message}`));

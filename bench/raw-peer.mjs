@@ -5,7 +5,7 @@
 //
 //   fork("bench/raw-peer.mjs", ["send", FILE]) / fork(..., ["receive", FILE])
 //   parent relays {kind:"description"|"candidate"} messages between the two;
-//   each child ends with {kind:"result", bytes, sha256, ms} and exits 0.
+//   each child ends with {kind:"result", bytes, sha256, ms, dataMs} and exits 0.
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import nodeDataChannel from "node-datachannel";
@@ -84,8 +84,12 @@ function addCandidate({ candidate, mid }) {
   } catch {}
 }
 
-function finish(bytes, hash) {
-  report({ kind: "result", bytes, sha256: hash.digest("hex"), ms: performance.now() - startedAt });
+// ms counts from the process start; dataMs (receiver) from the first byte in,
+// as kad's data phase does, so that the two compare at any file size.
+function finish(bytes, hash, firstByteAt) {
+  const now = performance.now();
+  const dataMs = firstByteAt === undefined ? undefined : now - firstByteAt;
+  report({ kind: "result", bytes, sha256: hash.digest("hex"), ms: now - startedAt, dataMs });
   shutdown(0);
 }
 
@@ -130,12 +134,14 @@ function receiveFile(dc) {
   const hash = createHash("sha256");
   const out = createWriteStream(file);
   let bytes = 0;
+  let firstByteAt;
   dc.onMessage(
     guarded((message) => {
       if (typeof message === "string") {
-        out.end(() => finish(bytes, hash));
+        out.end(() => finish(bytes, hash, firstByteAt));
         return;
       }
+      firstByteAt ??= performance.now();
       const chunk = Buffer.from(message);
       hash.update(chunk);
       bytes += chunk.length;

@@ -1,134 +1,71 @@
-// `npm run bench`: one run on loopback, a 1 GiB random file moved three ways,
-// reported side by side so the ratios come from the same machine and moment:
+// `npm run bench [-- --size 1GiB]`: one run on loopback, every contestant on
+// the same machine at the same moment, so the ratios mean something:
 //
-//   kad      `kad send` -> `kad receive` through `kad serve` (built CLI, real processes)
-//   raw      two bare node-datachannel peers (bench/raw-pair.mjs): the WebRTC ceiling
-//   tcp      a plain TCP copy between two processes (bench/transfer-tcp.mjs)
+//   kad               `kad send` -> `kad receive` through `kad serve` (built CLI)
+//   raw               two bare node-datachannel peers (bench/raw-pair.mjs): the WebRTC ceiling
+//   magic-wormhole    Debian's Python client, wormhole-william its Go one (bench/anchors.mjs)
+//   tcp               a plain TCP copy between two processes (bench/transfer-tcp.mjs)
 //
-// Throughput is MB/s (10^6 bytes). kad's figure covers the data phase (the
-// receiver's "file" to "file-done" events); its end-to-end figure includes
-// process start, signaling and the handshake. Peak RSS is VmHWM of each kad
-// process. Env: BENCH_BYTES (default 1 GiB), BENCH_DIR (default the OS temp dir),
-// BENCH_ONLY (e.g. "kad" while tuning), BENCH_CLI (another build of the CLI),
-// BENCH_ROUNDS (default 2: kad and raw alternate, the best round of each counts).
-// Results are printed and written to bench/results/latest.json.
-import { fork, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+// Two cases: one random file (--size, default 256 MiB, at most 1 GiB) and a
+// tree of 1,000 files of 4 KiB (kad and the wormhole clients; raw and TCP move
+// one stream only). Every side is measured by GNU time (bench/measure.mjs).
+// Env: BENCH_ROUNDS (default 2: contestants alternate, the best round counts),
+// BENCH_ONLY (e.g. "kad,raw" while tuning), BENCH_CLI (another build of the
+// CLI), BENCH_DIR (default the OS temp dir). A full run (no BENCH_ONLY or
+// BENCH_CLI) writes bench/results/latest.json.
+import { fork } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runRawTransfer } from "./raw-pair.mjs";
+import { parseArgs } from "node:util";
+import { ANCHORS, startAnchors } from "./anchors.mjs";
+import { expectOneFile, expectTree, sha256File, writeRandomFile, writeTree } from "./fixtures.mjs";
+import { gnuTimeInstalled } from "./measure.mjs";
+import { formatReport, writeResults } from "./report.mjs";
+import { summarizeFile, summarizeTree } from "./summary.mjs";
+import { contestants } from "./transfers.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const KAD = process.env.BENCH_CLI ?? join(ROOT, "bin", "kad");
-const ONLY = (process.env.BENCH_ONLY ?? "kad,raw,tcp").split(",");
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const BYTES = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
+const MIB = 1024 ** 2;
+const DEFAULT_BYTES = 256 * MIB;
+const MAX_BYTES = 1024 * MIB;
+const TREE_FILES = 1000;
+const TREE_FILE_BYTES = 4096;
+// A transfer slower than this is hung, not slow: it is stopped and the bench fails.
+const TIMEOUT_FLOOR_MS = 60_000;
+const SLOWEST_MB_PER_SECOND = 2;
 const GOAL_RATIO = 0.9;
 const GOAL_RSS_MB = 150;
 
-const mbPerSecond = (bytes, ms) => bytes / 1e6 / (ms / 1000);
+const FILE_CONTESTANTS = ["kad", "raw", ...ANCHORS];
+const TREE_CONTESTANTS = ["kad", ...ANCHORS];
+const ALL = [...FILE_CONTESTANTS, "tcp"];
 
-async function writeRandomFile(path, size) {
-  const file = await open(path, "w");
-  for (let written = 0; written < size; ) {
-    const chunk = randomBytes(Math.min(4 * 1024 * 1024, size - written));
-    await file.write(chunk);
-    written += chunk.length;
+function parseSize(text) {
+  const match = /^(\d+)(MiB|GiB)$/i.exec(text);
+  const bytes = match ? Number(match[1]) * (match[2].toLowerCase() === "gib" ? 1024 : 1) * MIB : 0;
+  if (bytes < MIB || bytes > MAX_BYTES) {
+    throw new Error(`--size ${text}: give 1MiB to 1GiB, e.g. --size 256MiB or --size 1GiB`);
   }
-  await file.close();
+  return bytes;
 }
 
-/** Peak resident set (VmHWM) of a live process, in MB; 0 once it is gone. */
-async function peakRssMb(pid) {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, "utf8");
-    const match = /VmHWM:\s+(\d+) kB/.exec(status);
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Spawns node with args, collecting JSON lines (with arrival times) and peak RSS. */
-function runNode(args, { cwd, quiet = false } = {}) {
-  const child = spawn(process.execPath, args, {
-    cwd,
-    stdio: ["ignore", "pipe", quiet ? "ignore" : "inherit"],
-  });
-  const events = [];
-  const listeners = [];
-  let peak = 0;
-  const poll = setInterval(async () => {
-    peak = Math.max(peak, await peakRssMb(child.pid));
-  }, 100);
-  let partial = "";
-  child.stdout.on("data", (data) => {
-    partial += data.toString();
-    const lines = partial.split("\n");
-    partial = lines.pop();
-    for (const line of lines.filter(Boolean)) {
-      const event = { ...JSON.parse(line), at: performance.now() };
-      events.push(event);
-      for (const listener of listeners) listener(event);
-    }
-  });
-  const exited = new Promise((resolve) => {
-    child.on("close", (code) => {
-      clearInterval(poll);
-      resolve({ code, peakRssMb: peak });
-    });
-  });
-  const waitFor = (name) =>
-    new Promise((resolve) => {
-      const seen = events.find((e) => e.event === name);
-      if (seen) resolve(seen);
-      else listeners.push((e) => e.event === name && resolve(e));
-    });
-  return { child, events, exited, waitFor };
-}
-
-async function benchKad(dir, source) {
-  const server = runNode([KAD, "serve", "--port", "0", "--json"], { quiet: true });
-  const { url } = await server.waitFor("listening");
-  const out = join(dir, "kad-out");
-  await mkdir(out);
-  const startedAt = performance.now();
-  const sender = runNode([KAD, "send", "--json", "--server", url, source]);
-  const { code } = await sender.waitFor("code");
-  const receiver = runNode([KAD, "receive", "--json", "--server", url, "-o", out, code]);
-  const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
-  const endedAt = performance.now();
-  server.child.kill("SIGTERM");
-  await server.exited;
-  if (sent.code !== 0 || received.code !== 0) {
-    throw new Error(`kad failed: send exit ${sent.code}, receive exit ${received.code}`);
-  }
-  const file = receiver.events.find((e) => e.event === "file");
-  const done = receiver.events.find((e) => e.event === "file-done");
-  await rm(out, { recursive: true, force: true });
+function config() {
+  const { values } = parseArgs({ options: { size: { type: "string" } } });
+  const only = process.env.BENCH_ONLY?.split(",") ?? ALL;
   return {
-    mbPerSecond: mbPerSecond(BYTES, done.at - file.at),
-    endToEndMbPerSecond: mbPerSecond(BYTES, endedAt - startedAt),
-    seconds: (done.at - file.at) / 1000,
-    senderPeakRssMb: sent.peakRssMb,
-    receiverPeakRssMb: received.peakRssMb,
+    bytes: values.size ? parseSize(values.size) : DEFAULT_BYTES,
+    rounds: Number(process.env.BENCH_ROUNDS ?? 2),
+    only,
+    kad: process.env.BENCH_CLI ?? join(ROOT, "bin", "kad"),
+    saveResults: !process.env.BENCH_ONLY && !process.env.BENCH_CLI,
   };
 }
 
-async function benchRaw(dir, source) {
-  const target = join(dir, "raw-out.bin");
-  const { receiver } = await runRawTransfer(source, target, { timeoutMs: 600_000 });
-  await rm(target, { force: true });
-  if (receiver.bytes !== BYTES) throw new Error(`raw moved ${receiver.bytes} bytes`);
-  return { mbPerSecond: mbPerSecond(BYTES, receiver.ms), seconds: receiver.ms / 1000 };
-}
-
-async function benchTcp(dir, source) {
+async function benchTcp(source, outDir) {
   const script = fileURLToPath(new URL("./transfer-tcp.mjs", import.meta.url));
-  const target = join(dir, "tcp-out.bin");
-  const receiver = fork(script, ["receive", target]);
+  const receiver = fork(script, ["receive", join(outDir, "tcp.bin")]);
   const result = new Promise((resolve) =>
     receiver.on("message", (m) => m.kind === "result" && resolve(m)),
   );
@@ -136,80 +73,120 @@ async function benchTcp(dir, source) {
     receiver.on("message", (m) => m.kind === "listening" && resolve(m.port)),
   );
   fork(script, ["send", source, String(port)]);
-  const { bytes, ms } = await result;
-  await rm(target, { force: true });
-  if (bytes !== BYTES) throw new Error(`tcp moved ${bytes} bytes`);
-  return { mbPerSecond: mbPerSecond(BYTES, ms), seconds: ms / 1000 };
+  return result;
+}
+
+/** Runs one transfer into a fresh directory, checks what arrived, and cleans up. */
+async function measureOne(transfer, { source, dir, timeoutMs, check }) {
+  const outDir = await mkdtemp(join(dir, "out-"));
+  try {
+    const result = await transfer({ source, outDir, timeoutMs });
+    await check(outDir);
+    return result;
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+async function runRounds(cfg, dir, runnable) {
+  const source = join(dir, "source.bin");
+  const tree = join(dir, "tree");
+  process.stderr.write(`writing ${cfg.bytes} random bytes and ${TREE_FILES} small files...\n`);
+  await writeRandomFile(source, cfg.bytes);
+  await writeTree(tree, TREE_FILES, TREE_FILE_BYTES);
+  const sha256 = await sha256File(source);
+  const timeoutMs = TIMEOUT_FLOOR_MS + (cfg.bytes / 1e6 / SLOWEST_MB_PER_SECOND) * 1000;
+  const file = new Map();
+  const trees = new Map();
+  for (let round = 1; round <= cfg.rounds; round++) {
+    for (const [name, transfer] of runnable) {
+      if (!FILE_CONTESTANTS.includes(name)) continue;
+      process.stderr.write(`round ${round}/${cfg.rounds}: ${name}, one file\n`);
+      const check = (out) => expectOneFile(out, sha256, name);
+      const result = await measureOne(transfer, { source, dir, timeoutMs, check });
+      file.set(name, [...(file.get(name) ?? []), result]);
+    }
+    for (const [name, transfer] of runnable) {
+      if (!TREE_CONTESTANTS.includes(name)) continue;
+      process.stderr.write(`round ${round}/${cfg.rounds}: ${name}, ${TREE_FILES} files\n`);
+      const check = (out) => expectTree(out, TREE_FILES, TREE_FILES * TREE_FILE_BYTES, name);
+      const result = await measureOne(transfer, { source: tree, dir, timeoutMs, check });
+      trees.set(name, [...(trees.get(name) ?? []), result]);
+    }
+  }
+  const tcp = cfg.only.includes("tcp")
+    ? await measureOne((o) => benchTcp(o.source, o.outDir), {
+        source,
+        dir,
+        timeoutMs,
+        check: (out) => expectOneFile(out, sha256, "tcp"),
+      })
+    : undefined;
+  return { file, trees, tcp };
+}
+
+function collect(cfg, names, measured, skipped, summarize) {
+  const results = {};
+  for (const name of names.filter((n) => cfg.only.includes(n))) {
+    const rounds = measured.get(name);
+    results[name] = rounds ? summarize(rounds) : { skipped: skipped.get(name) ?? "not run" };
+  }
+  return results;
 }
 
 async function main() {
+  const cfg = config();
+  if (!(await gnuTimeInstalled())) {
+    throw new Error("the bench measures CPU and memory with GNU time: apt-get install time");
+  }
   const dir = await mkdtemp(join(process.env.BENCH_DIR ?? tmpdir(), "kad-bench-"));
+  const anchors = await startAnchors(
+    ANCHORS.filter((name) => cfg.only.includes(name)),
+    dir,
+  );
   try {
-    const source = join(dir, "source.bin");
-    process.stderr.write(`writing ${BYTES} random bytes...\n`);
-    await writeRandomFile(source, BYTES);
-    const skipped = { mbPerSecond: Number.NaN, seconds: Number.NaN };
-    // The machine may be shared: kad and raw alternate for ROUNDS rounds and
-    // the best round of each counts (the least disturbed one).
-    const kadRounds = [];
-    const rawRounds = [];
-    for (let round = 1; round <= ROUNDS; round++) {
-      process.stderr.write(`round ${round}/${ROUNDS}: kad, then raw\n`);
-      if (ONLY.includes("kad")) kadRounds.push(await benchKad(dir, source));
-      if (ONLY.includes("raw")) rawRounds.push(await benchRaw(dir, source));
-    }
-    const best = (rounds) => rounds.reduce((a, b) => (b.mbPerSecond > a.mbPerSecond ? b : a));
-    const kad = kadRounds.length
-      ? {
-          ...best(kadRounds),
-          rounds: kadRounds.map((r) => r.mbPerSecond),
-          senderPeakRssMb: Math.max(...kadRounds.map((r) => r.senderPeakRssMb)),
-          receiverPeakRssMb: Math.max(...kadRounds.map((r) => r.receiverPeakRssMb)),
-        }
-      : {
-          ...skipped,
-          endToEndMbPerSecond: Number.NaN,
-          senderPeakRssMb: Number.NaN,
-          receiverPeakRssMb: Number.NaN,
-        };
-    const raw = rawRounds.length
-      ? { ...best(rawRounds), rounds: rawRounds.map((r) => r.mbPerSecond) }
-      : skipped;
-    const tcp = ONLY.includes("tcp") ? await benchTcp(dir, source) : skipped;
-    const ratio = kad.mbPerSecond / raw.mbPerSecond;
-    const peak = Math.max(kad.senderPeakRssMb, kad.receiverPeakRssMb);
+    for (const [name, why] of anchors.skipped) process.stderr.write(`${name}: skipped, ${why}\n`);
+    const runnable = [...contestants({ kad: cfg.kad, dir, anchors })].filter(([name]) =>
+      cfg.only.includes(name),
+    );
+    const { file, trees, tcp } = await runRounds(cfg, dir, runnable);
+    const fileResults = collect(cfg, FILE_CONTESTANTS, file, anchors.skipped, (rounds) =>
+      summarizeFile(cfg.bytes, rounds),
+    );
+    if (tcp) fileResults.tcp = { mbPerSecond: cfg.bytes / 1e6 / (tcp.ms / 1000) };
+    const treeResults = collect(cfg, TREE_CONTESTANTS, trees, anchors.skipped, (rounds) =>
+      summarizeTree(TREE_FILES, rounds),
+    );
+    const kad = fileResults.kad;
+    const ratio = kad?.dataPhaseMbPerSecond / fileResults.raw?.dataPhaseMbPerSecond;
     const results = {
-      bytes: BYTES,
+      bytes: cfg.bytes,
       date: new Date().toISOString(),
-      kad,
-      raw,
-      tcp,
+      machine: { cpus: cpus().length, loadAverage: loadavg()[0] },
+      rounds: cfg.rounds,
+      file: fileResults,
+      tree: { files: TREE_FILES, fileBytes: TREE_FILE_BYTES, results: treeResults },
       kadToRawRatio: ratio,
-      goals: { ratio: ratio >= GOAL_RATIO, peakRssMb: peak < GOAL_RSS_MB },
+      goals: {
+        ratioGoal: GOAL_RATIO,
+        ratio: ratio >= GOAL_RATIO,
+        peakRssMbGoal: GOAL_RSS_MB,
+        peakRssMb: Math.max(kad?.sender?.peakRssMb, kad?.receiver?.peakRssMb) < GOAL_RSS_MB,
+      },
     };
-    const f = (n) => n.toFixed(1).padStart(8);
-    process.stdout.write(
-      [
-        `file: ${(BYTES / 1024 ** 3).toFixed(2)} GiB, loopback`,
-        `kad -> kad        ${f(kad.mbPerSecond)} MB/s  (end to end ${kad.endToEndMbPerSecond.toFixed(1)} MB/s; rounds ${kad.rounds?.map((r) => r.toFixed(1)).join(", ")})`,
-        `raw datachannel   ${f(raw.mbPerSecond)} MB/s  (rounds ${raw.rounds?.map((r) => r.toFixed(1)).join(", ")})`,
-        `plain TCP         ${f(tcp.mbPerSecond)} MB/s`,
-        `kad / raw         ${f(ratio * 100)} %   (goal >= ${GOAL_RATIO * 100} %)`,
-        `peak RSS          sender ${kad.senderPeakRssMb.toFixed(0)} MB, receiver ${kad.receiverPeakRssMb.toFixed(0)} MB (goal < ${GOAL_RSS_MB} MB)`,
-        "",
-      ].join("\n"),
-    );
-    if (ONLY.length < 3 || process.env.BENCH_CLI) return;
+    process.stdout.write(formatReport(results));
+    if (!cfg.saveResults) return;
     await mkdir(join(ROOT, "bench", "results"), { recursive: true });
-    // Short number arrays on one line, as the formatter (biome) wants them.
-    const json = JSON.stringify(results, null, 2).replace(
-      /\[\s+([\d.,\s]+?)\s+\]/g,
-      (_, inner) => `[${inner.split(/,\s*/).join(", ")}]`,
-    );
-    await writeFile(join(ROOT, "bench", "results", "latest.json"), `${json}\n`);
+    await writeResults(join(ROOT, "bench", "results", "latest.json"), results);
   } finally {
+    await anchors.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`bench: ${error.message}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,70 @@
+// One kad transfer through the built CLI: `kad serve` on port 0, `kad send`,
+// then `kad receive` with the code the sender printed, each a real process
+// measured by GNU time. The receiver's --json events ("file" .. "file-done")
+// also give the data phase, without process start, signaling and handshake.
+import { allExited, spawnMeasured } from "./measure.mjs";
+
+/** Spawns `node args` measured, collecting its --json lines with arrival times. */
+function runNode(args, { dir, stderr = "inherit" }) {
+  const run = spawnMeasured(process.execPath, args, { dir, stdio: ["ignore", "pipe", stderr] });
+  const events = [];
+  const listeners = [];
+  let partial = "";
+  run.child.stdout.on("data", (data) => {
+    partial += data.toString();
+    const lines = partial.split("\n");
+    partial = lines.pop();
+    for (const line of lines.filter(Boolean)) {
+      const event = { ...JSON.parse(line), at: performance.now() };
+      events.push(event);
+      for (const listener of listeners) listener(event);
+    }
+  });
+  const waitFor = (name) =>
+    Promise.race([
+      new Promise((resolve) => {
+        const seen = events.find((e) => e.event === name);
+        if (seen) resolve(seen);
+        else listeners.push((e) => e.event === name && resolve(e));
+      }),
+      run.exited.then(({ code }) => {
+        throw new Error(`kad ${args[1]} exited ${code} before its "${name}" event`);
+      }),
+    ]);
+  return { ...run, events, waitFor };
+}
+
+/** Data phase of a single-file transfer, in ms (NaN for several files). */
+function dataPhaseMs(events) {
+  const files = events.filter((e) => e.event === "file");
+  const done = events.filter((e) => e.event === "file-done");
+  if (files.length !== 1 || done.length !== 1) return Number.NaN;
+  return done[0].at - files[0].at;
+}
+
+/**
+ * Sends source (a file or a directory) from one kad process to another into
+ * outDir. Resolves with wall ms, data-phase ms and both sides' measurements.
+ */
+export async function kadTransfer({ kad, source, outDir, dir, timeoutMs }) {
+  const server = runNode([kad, "serve", "--port", "0", "--json"], { dir, stderr: "ignore" });
+  try {
+    const { url } = await server.waitFor("listening");
+    const startedAt = performance.now();
+    const sender = runNode([kad, "send", "--json", "--server", url, source], { dir });
+    const { code } = await sender.waitFor("code");
+    const receiver = runNode([kad, "receive", "--json", "--server", url, "-o", outDir, code], {
+      dir,
+    });
+    const [sent, received] = await allExited([sender, receiver], { timeoutMs, label: "kad" });
+    return {
+      wallMs: performance.now() - startedAt,
+      dataPhaseMs: dataPhaseMs(receiver.events),
+      sender: sent,
+      receiver: received,
+    };
+  } finally {
+    server.stop();
+    await server.exited;
+  }
+}

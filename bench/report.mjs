@@ -1,0 +1,56 @@
+// The side-by-side table on stdout, and latest.json.
+import { writeFile } from "node:fs/promises";
+
+const LABELS = {
+  kad: "kad -> kad",
+  raw: "raw datachannel",
+  "magic-wormhole": "magic-wormhole",
+  "wormhole-william": "wormhole-william",
+  tcp: "plain TCP",
+};
+
+const num = (n, digits, width) => (Number.isFinite(n) ? n.toFixed(digits) : "-").padStart(width);
+const label = (name) => (LABELS[name] ?? name).padEnd(18);
+const pair = (a, b, digits) => `${num(a, digits, 6)} /${num(b, digits, 6)}`;
+
+function fileRow(name, r) {
+  if (r.skipped) return `${label(name)}skipped: ${r.skipped}`;
+  const sides = r.sender
+    ? `${pair(r.sender.cpuSecondsPerGiB, r.receiver.cpuSecondsPerGiB, 2)}   ${pair(r.sender.peakRssMb, r.receiver.peakRssMb, 0)}`
+    : "";
+  return `${label(name)}${num(r.mbPerSecond, 1, 8)}${num(r.dataPhaseMbPerSecond, 1, 10)}   ${sides}`;
+}
+
+function treeRow(name, r) {
+  if (r.skipped) return `${label(name)}skipped: ${r.skipped}`;
+  const sides = `${pair(r.sender.cpuSeconds, r.receiver.cpuSeconds, 2)}   ${pair(r.sender.peakRssMb, r.receiver.peakRssMb, 0)}`;
+  return `${label(name)}${num(r.seconds, 2, 8)}${num(r.filesPerSecond, 0, 10)}   ${sides}`;
+}
+
+export function formatReport(results) {
+  const { file, tree } = results;
+  return [
+    `one ${(results.bytes / 1024 ** 2).toFixed(0)} MiB random file, loopback, best of ${results.rounds} rounds`,
+    `${"".padEnd(18)}    MB/s  data MB/s   CPU s/GiB send/recv   peak RSS MB send/recv`,
+    ...Object.entries(file).map(([name, r]) => fileRow(name, r)),
+    ...(Number.isFinite(results.kadToRawRatio)
+      ? [
+          `kad / raw, data phase  ${num(results.kadToRawRatio * 100, 1, 5)} %  (goal >= ${results.goals.ratioGoal * 100} %)`,
+        ]
+      : []),
+    "",
+    `a tree of ${tree.files} files of ${tree.fileBytes / 1024} KiB`,
+    `${"".padEnd(18)} seconds   files/s   CPU s send/recv       peak RSS MB send/recv`,
+    ...Object.entries(tree.results).map(([name, r]) => treeRow(name, r)),
+    "",
+  ].join("\n");
+}
+
+export async function writeResults(path, results) {
+  // Short number arrays on one line, as the formatter (biome) wants them.
+  const json = JSON.stringify(results, null, 2).replace(
+    /\[\s+([\d.,\s]+?)\s+\]/g,
+    (_, inner) => `[${inner.split(/,\s*/).join(", ")}]`,
+  );
+  await writeFile(path, `${json}\n`);
+}

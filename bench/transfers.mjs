@@ -1,0 +1,33 @@
+// The contestants: each moves one source (a file or a directory) into an
+// empty outDir and resolves with { wallMs, dataPhaseMs, sender, receiver },
+// sender and receiver being GNU time's { cpuSeconds, peakRssMb } of that side.
+// wallMs runs from starting the first process to the last one's exit.
+import { join } from "node:path";
+import { kadTransfer } from "./kad-transfer.mjs";
+import { measurement } from "./measure.mjs";
+import { runRawTransfer } from "./raw-pair.mjs";
+
+async function rawTransfer({ source, outDir, dir, timeoutMs }) {
+  const sides = { sender: measurement(dir), receiver: measurement(dir) };
+  const startedAt = performance.now();
+  const { receiver, exited } = await runRawTransfer(source, join(outDir, "raw.bin"), {
+    timeoutMs,
+    prefix: (role) => sides[role].prefix,
+  });
+  await exited;
+  return {
+    wallMs: performance.now() - startedAt,
+    dataPhaseMs: receiver.dataMs,
+    sender: await sides.sender.read(),
+    receiver: await sides.receiver.read(),
+  };
+}
+
+/** name -> transfer(options) for everything that can run; anchors come from anchors.mjs. */
+export function contestants({ kad, dir, anchors }) {
+  return new Map([
+    ["kad", (options) => kadTransfer({ ...options, kad, dir })],
+    ["raw", (options) => rawTransfer({ ...options, dir })],
+    ...anchors.transfers,
+  ]);
+}
