@@ -11,10 +11,11 @@ import {
   encodeShareMessage,
   type FileMetadata,
   KAD_SHARE_VERSION,
+  type ResumeOffer,
   UNKNOWN_SIZE,
 } from "../protocol/share-messages.js";
 import { KadError } from "../util/errors.js";
-import type { HashFactory, OutgoingChannel } from "./ports.js";
+import type { HashFactory, OutgoingChannel, StreamingHash } from "./ports.js";
 import type { Ack, ReceiverReplies } from "./receiver-replies.js";
 import {
   ACK_PATIENCE_MS,
@@ -30,8 +31,10 @@ export interface OutgoingFile {
   /** UNKNOWN_SIZE for a stream (only to a kad receiver). */
   size: number;
   type: string;
-  /** The bytes, in chunks of at most `chunkBytes`. */
-  chunks(chunkBytes: number): AsyncIterable<Uint8Array>;
+  /** Identity of the content (size, mtime, first bytes) for resuming; absent: not resumable. */
+  id?: string;
+  /** The bytes from `start` on, in chunks of at most `chunkBytes`. */
+  chunks(chunkBytes: number, start: number): AsyncIterable<Uint8Array>;
 }
 
 export interface SendContext {
@@ -40,14 +43,19 @@ export interface SendContext {
   hash: HashFactory;
   /** Every file of the send travels on this connection (negotiated in the hello). */
   session: boolean;
+  /** Continue partial files the receiver offers (off with --no-resume). */
+  resume: boolean;
   /** Bytes already sent on this connection: the receiver's window counts per connection. */
   sentBefore: number;
   onProgress(bytes: number): void;
 }
 
 export interface SentFile {
+  /** The whole file's size and SHA-256, including bytes the receiver already held. */
   bytes: number;
   sha256: string;
+  /** Where the bytes sent on this connection started: 0, or a resumed partial's size. */
+  resumedFrom: number;
 }
 
 function metadataFor(file: OutgoingFile, context: SendContext): FileMetadata {
@@ -58,6 +66,7 @@ function metadataFor(file: OutgoingFile, context: SendContext): FileMetadata {
     ...(file.relativePath ? { path: file.relativePath } : {}),
     ...(file.size === UNKNOWN_SIZE ? { stream: true } : {}),
     ...(context.session ? { session: true } : {}),
+    ...(file.id ? { id: file.id } : {}),
   };
   return { ...metadata, kad };
 }
@@ -71,33 +80,87 @@ export async function sendFileBytes(file: OutgoingFile, context: SendContext): P
         hint: "Receive with kad, or send a file instead of stdin.",
       });
     }
-    channel.sendText(encodeShareMessage(metadataFor(file, context)));
-    const hash = context.hash();
     const chunkBytes = Math.min(CHUNK_BYTES, channel.maxMessageSize || CHUNK_BYTES);
-    let bytes = 0;
-    for await (const chunk of file.chunks(chunkBytes)) {
-      const windowEnd = context.sentBefore + bytes + chunk.length - RECEIVE_WINDOW_BYTES;
+    const start = await announce(file, context, chunkBytes);
+    let bytes = start.from;
+    for await (const chunk of file.chunks(chunkBytes, start.from)) {
+      const windowEnd =
+        context.sentBefore + bytes - start.from + chunk.length - RECEIVE_WINDOW_BYTES;
       if (replies.isKad && windowEnd > 0) await replies.waitForWritten(windowEnd);
-      hash.update(chunk);
+      start.hash.update(chunk);
       await channel.sendBinary(chunk);
       bytes += chunk.length;
       context.onProgress(bytes);
     }
     if (file.size !== UNKNOWN_SIZE && bytes !== file.size) {
-      throw new KadError(
-        "UNREADABLE",
-        `${file.relativePath ?? file.name} shrank while it was being sent`,
-        {
-          hint: "Send it again once nothing is writing to it.",
-        },
-      );
+      throw new KadError("UNREADABLE", `${nameOf(file)} shrank while it was being sent`, {
+        hint: "Send it again once nothing is writing to it.",
+      });
     }
-    const sha256 = hash.hex();
+    const sha256 = start.hash.hex();
     if (replies.isKad) channel.sendText(encodeShareMessage({ kad: "eof", bytes, sha256 }));
-    return { bytes, sha256 };
+    return { bytes, sha256, resumedFrom: start.from };
   } catch (error) {
     throw await replies.reasonFor(error);
   }
+}
+
+function nameOf(file: OutgoingFile): string {
+  return file.relativePath ?? file.name;
+}
+
+/**
+ * Sends the metadata. When the receiver offered a partial of this very file,
+ * proposes to continue it (with the SHA-256 of our own first bytes) and
+ * waits for its answer. Returns where the bytes start and the whole-file
+ * hash, already fed with the bytes the receiver holds.
+ */
+async function announce(
+  file: OutgoingFile,
+  context: SendContext,
+  chunkBytes: number,
+): Promise<{ from: number; hash: StreamingHash }> {
+  const metadata = metadataFor(file, context);
+  const offer = matchingOffer(file, context);
+  if (!offer || !metadata.kad) {
+    context.channel.sendText(encodeShareMessage(metadata));
+    return { from: 0, hash: context.hash() };
+  }
+  const whole = context.hash();
+  const prefix = context.hash();
+  for await (const chunk of prefixOf(file, offer.bytes, chunkBytes)) {
+    whole.update(chunk);
+    prefix.update(chunk);
+  }
+  const resume = { bytes: offer.bytes, sha256: prefix.hex() };
+  context.channel.sendText(encodeShareMessage({ ...metadata, kad: { ...metadata.kad, resume } }));
+  const from = await context.replies.resumeFrom(ACK_PATIENCE_MS);
+  if (from === offer.bytes) return { from, hash: whole };
+  if (from === 0) return { from, hash: context.hash() };
+  throw new KadError("PROTOCOL", `the receiver answered a resume at ${offer.bytes} with ${from}`);
+}
+
+function matchingOffer(file: OutgoingFile, context: SendContext): ResumeOffer | undefined {
+  if (!context.resume || file.id === undefined || file.size === UNKNOWN_SIZE) return undefined;
+  return context.replies.resumeOffers.find(
+    (offer) =>
+      offer.path === nameOf(file) &&
+      offer.size === file.size &&
+      offer.id === file.id &&
+      offer.bytes > 0 &&
+      offer.bytes <= file.size,
+  );
+}
+
+async function* prefixOf(file: OutgoingFile, bytes: number, chunkBytes: number) {
+  let left = bytes;
+  for await (const chunk of file.chunks(chunkBytes, 0)) {
+    if (left <= 0) return;
+    const piece = chunk.length > left ? chunk.subarray(0, left) : chunk;
+    left -= piece.length;
+    yield piece;
+  }
+  if (left > 0) throw new KadError("UNREADABLE", `${nameOf(file)} shrank while it was being read`);
 }
 
 /**

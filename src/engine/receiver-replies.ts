@@ -4,7 +4,11 @@
  * stored on this connection (flow control), and acknowledges or refuses
  * each file, in the order the files were sent.
  */
-import { parseReceiverExtension, type ReceiverExtension } from "../protocol/share-messages.js";
+import {
+  parseReceiverExtension,
+  type ReceiverExtension,
+  type ResumeOffer,
+} from "../protocol/share-messages.js";
 import { KadError } from "../util/errors.js";
 import { errorFromPeer } from "./peer-errors.js";
 import type { ChannelMessage } from "./ports.js";
@@ -21,6 +25,7 @@ export class ReceiverReplies {
   private hello: Hello | undefined;
   private written = 0;
   private readonly acks: Ack[] = [];
+  private resumeAnswer: number | undefined;
   private failure: KadError | undefined;
   private refusal: KadError | undefined;
   private waiters: Waiter[] = [];
@@ -49,6 +54,7 @@ export class ReceiverReplies {
     if (m.kad === "hello") this.hello ??= m;
     else if (m.kad === "written") this.written = Math.max(this.written, m.bytes);
     else if (m.kad === "ack") this.noteAck(m);
+    else if (m.kad === "resume") this.resumeAnswer ??= m.bytes;
     else {
       this.refusal = errorFromPeer(m.code, m.message);
       this.fail(this.refusal);
@@ -73,6 +79,19 @@ export class ReceiverReplies {
   /** Resolves once the receiver has stored at least `bytes` of this connection. */
   waitForWritten(bytes: number): Promise<void> {
     return this.until(() => this.written >= bytes);
+  }
+
+  /** Partial files the receiver holds and offers to continue. */
+  get resumeOffers(): ResumeOffer[] {
+    return this.hello?.resume ?? [];
+  }
+
+  /** The receiver's answer to a proposal to resume: the byte to send from. */
+  async resumeFrom(ms: number): Promise<number> {
+    await this.until(() => this.resumeAnswer !== undefined, ms);
+    const bytes = this.resumeAnswer as number;
+    this.resumeAnswer = undefined;
+    return bytes;
   }
 
   /** The next file's acknowledgement, in the order files were sent. */

@@ -15,6 +15,8 @@
  *   {"kad":"hello","v":1}             sent as soon as the channel opens: "I am kad"
  *                                     (+ "single":true: it takes one file only, kad receive -o -)
  *                                     (+ "session":true: it takes every file on this connection)
+ *                                     (+ "resume":[{path,size,id,bytes}]: partial files it holds)
+ *   {"kad":"resume","bytes":N}        answer to a metadata "kad.resume": send from byte N (0 or the offer)
  *   {"kad":"written","bytes":N}       flow control: bytes safely written so far
  *   {"kad":"ack","bytes":N,"sha256":HEX}   file verified and renamed into place
  *   {"kad":"error","code":C,"message":M}   refused (either direction), then close
@@ -33,6 +35,16 @@
  * stored on the connection across its files. Without the flag, each file
  * gets its own connection (one initiate per file), as the original does.
  *
+ * Resume: a kad sender marks each file of 1 MiB or more with "kad.id", an
+ * identity of its content (size, mtime, hash of the first 64 KiB). A kad
+ * receiver that keeps an interrupted file's partial offers it in its hello.
+ * A sender whose file has the same path, size and id hashes its own first
+ * `bytes` and sends metadata with "kad.resume":{bytes,sha256}, then waits: the
+ * receiver compares that with the SHA-256 of the partial it holds and answers
+ * {"kad":"resume","bytes":N}, N being the offer when they match and 0 when
+ * not (a changed file is never stitched). Bytes then go from N; the eof's
+ * SHA-256 still covers the whole file.
+ *
  * Stream (size unknown, e.g. stdin): metadata `size` is -1 and `kad.stream` is
  * true; sent only to a receiver that said hello. The eof message gives the length.
  */
@@ -46,15 +58,32 @@ export const MAX_SHARE_TEXT_BYTES = 16 * 1024;
 export const MAX_FILE_NAME_LENGTH = 1024;
 export const MAX_RELATIVE_PATH_LENGTH = 4096;
 export const UNKNOWN_SIZE = -1;
+export const MAX_FILE_ID_LENGTH = 128;
+/** Partial files offered in one hello; the hello must stay one small message. */
+export const MAX_RESUME_OFFERS = 16;
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** A sender's identity of a file's content: size, modification time, hash of its first bytes. */
+const fileId = z.string().min(1).max(MAX_FILE_ID_LENGTH);
+
+/** A partial file a receiver holds and could continue (see Resume above). */
+export const resumeOfferSchema = z.object({
+  path: z.string().min(1).max(MAX_RELATIVE_PATH_LENGTH),
+  size: byteCount,
+  id: fileId,
+  bytes: byteCount,
+});
+export type ResumeOffer = z.infer<typeof resumeOfferSchema>;
 
 export const kadMetadataSchema = z.object({
   v: z.number().int().min(1),
   path: z.string().min(1).max(MAX_RELATIVE_PATH_LENGTH).optional(),
   stream: z.boolean().optional(),
   session: z.boolean().optional(),
+  id: fileId.optional(),
+  resume: z.object({ bytes: byteCount, sha256: sha256Hex }).optional(),
 });
 
 export const metadataSchema = z.object({
@@ -94,7 +123,9 @@ export const receiverExtensionSchema = z.discriminatedUnion("kad", [
     v: z.number().int().min(1),
     single: z.boolean().optional(),
     session: z.boolean().optional(),
+    resume: z.array(resumeOfferSchema).max(MAX_RESUME_OFFERS).optional(),
   }),
+  z.object({ kad: z.literal("resume"), bytes: byteCount }),
   z.object({ kad: z.literal("written"), bytes: byteCount }),
   z.object({ kad: z.literal("ack"), bytes: byteCount, sha256: sha256Hex }),
   errorMessage,

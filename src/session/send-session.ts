@@ -151,9 +151,9 @@ async function sendOverOneConnection(run: SendRun, link: FileLink): Promise<void
   for (const [index, source] of run.config.sources.entries()) {
     const older = confirmations[index - MAX_UNACKED_FILES];
     if (older) await run.scope.race(older);
-    const file = outgoingFile(source, run.config.stdin);
+    const file = await outgoingFile(source, run.config.stdin);
     const sent = await sendBytes(run, context, source, index, file);
-    context.sentBefore += sent.bytes;
+    context.sentBefore += sent.bytes - sent.resumedFrom;
     confirmed = confirmed.then(() => confirmAndReport(run, context, source, file, sent));
     confirmed.catch((error) => run.scope.fail(error));
     confirmations.push(confirmed);
@@ -175,7 +175,7 @@ async function sendConnectionPerFile(
       await link.replies.waitForHello(kadReceiver ? HELLO_WAIT_MS : 0);
     }
     const context = sendContext(link, false);
-    const file = outgoingFile(source, run.config.stdin);
+    const file = await outgoingFile(source, run.config.stdin);
     const sent = await sendBytes(run, context, source, index, file);
     await run.scope.race(confirmAndReport(run, context, source, file, sent));
     link.active = false;
@@ -184,7 +184,15 @@ async function sendConnectionPerFile(
 
 function sendContext(link: FileLink, session: boolean): SendContext {
   const { channel, replies } = link;
-  return { channel, replies, hash: nodeSha256, session, sentBefore: 0, onProgress: () => {} };
+  return {
+    channel,
+    replies,
+    hash: nodeSha256,
+    session,
+    resume: true,
+    sentBefore: 0,
+    onProgress: () => {},
+  };
 }
 
 async function sendBytes(

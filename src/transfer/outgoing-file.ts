@@ -10,26 +10,51 @@ import type { StreamingHash } from "../engine/ports.js";
 import { UNKNOWN_SIZE } from "../protocol/share-messages.js";
 import type { SendSource } from "./sources.js";
 
-export function outgoingFile(source: SendSource, stdin: AsyncIterable<Uint8Array>): OutgoingFile {
+/** Files this large get an identity, so an interrupted transfer of them can be resumed. */
+export const RESUMABLE_MIN_BYTES = 1024 * 1024;
+/** How much of a file's start its identity hashes. */
+const IDENTITY_HEAD_BYTES = 64 * 1024;
+
+export async function outgoingFile(
+  source: SendSource,
+  stdin: AsyncIterable<Uint8Array>,
+): Promise<OutgoingFile> {
   const size = source.kind === "file" ? source.size : UNKNOWN_SIZE;
+  const id = await identityOf(source);
   return {
     name: source.name,
     relativePath: source.relativePath,
     size,
     type: source.type,
-    chunks: (chunkBytes) => chunksOf(source, stdin, chunkBytes),
+    ...(id ? { id } : {}),
+    chunks: (chunkBytes, start) => chunksOf(source, stdin, chunkBytes, start),
   };
+}
+
+/** Size, modification time and a hash of the first bytes: what a partial must match to be continued. */
+async function identityOf(source: SendSource): Promise<string | undefined> {
+  if (source.kind !== "file" || source.size < RESUMABLE_MIN_BYTES) return undefined;
+  const info = await stat(source.absolutePath);
+  const head = createHash("sha256");
+  const end = Math.min(source.size, IDENTITY_HEAD_BYTES) - 1;
+  for await (const block of createReadStream(source.absolutePath, { end })) head.update(block);
+  return `${source.size}-${Math.floor(info.mtimeMs)}-${head.digest("hex").slice(0, 32)}`;
 }
 
 async function* chunksOf(
   source: SendSource,
   stdin: AsyncIterable<Uint8Array>,
   chunkBytes: number,
+  start: number,
 ): AsyncGenerator<Uint8Array> {
-  if (source.kind === "file" && source.size === 0) return;
+  if (source.kind === "file" && source.size <= start) return;
   const input =
     source.kind === "file"
-      ? createReadStream(source.absolutePath, { highWaterMark: chunkBytes, end: source.size - 1 })
+      ? createReadStream(source.absolutePath, {
+          highWaterMark: chunkBytes,
+          start,
+          end: source.size - 1,
+        })
       : stdin;
   for await (const block of input) {
     const bytes = block as Uint8Array;

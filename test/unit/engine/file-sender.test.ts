@@ -17,8 +17,8 @@ function fileOf(name: string, data: Uint8Array): OutgoingFile {
     name,
     size: data.length,
     type: "",
-    async *chunks(chunkBytes) {
-      for (let offset = 0; offset < data.length; offset += chunkBytes) {
+    async *chunks(chunkBytes, start) {
+      for (let offset = start; offset < data.length; offset += chunkBytes) {
         yield data.subarray(offset, offset + chunkBytes);
       }
     },
@@ -34,6 +34,7 @@ function context(overrides: Partial<SendContext> = {}) {
     replies,
     hash: nodeHash,
     session: false,
+    resume: true,
     sentBefore: 0,
     onProgress: (bytes) => progress.push(bytes),
     ...overrides,
@@ -51,7 +52,7 @@ describe("engine sender", () => {
     const sending = sendFile(fileOf("a.txt", data), ctx);
     await tick();
     channel.close();
-    expect(await sending).toEqual({ bytes: 5, sha256: sha256Of(data) });
+    expect(await sending).toEqual({ bytes: 5, sha256: sha256Of(data), resumedFrom: 0 });
     expect(channel.texts()).toEqual([{ name: "a.txt", size: 5, type: "" }]);
   });
 
