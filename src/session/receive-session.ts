@@ -30,6 +30,12 @@ export interface ReceiveConfig {
   iceServers: string[];
   bind: string | undefined;
   timeoutMs: number;
+  /**
+   * After a file from a sender that cannot say it is done (an original
+   * browser), finish once no new file starts for this long; not finite: wait
+   * until it leaves (within timeoutMs).
+   */
+  idleExitMs: number;
   stdout: Writable;
   env: NodeJS.ProcessEnv;
 }
@@ -38,6 +44,7 @@ export interface ReceiveConfig {
 export const SERVER_LOST_END_WAIT_MS = 10_000;
 
 interface Session extends ReceiveContext {
+  config: ReceiveConfig;
   serverLost: boolean;
   /** Resolves when a kad sender's session-end message arrives. */
   ended: Promise<null>;
@@ -185,23 +192,28 @@ async function receiveFiles(session: Session): Promise<void> {
 
 /**
  * After a file: the sender's next initiate, or null once the session is over.
- * A kad sender says when it is; leaving before that is an error.
+ * A kad sender says when it is, and leaving before that is an error; an
+ * original browser never says, so it is over when it leaves or stays idle.
  */
 function nextTransfer(
   session: Session,
   fromKad: boolean,
   left: Promise<void>,
 ): Promise<IncomingInitiate | null> {
-  const { scope, config, inbox } = session;
+  const { scope, config, inbox, emit } = session;
   const next = inbox.next();
-  const over = fromKad
-    ? Promise.race([session.ended, left.then(senderLeftEarly)])
-    : left.then(() => null);
-  return scope.within(
-    Promise.race([next, over]),
-    config.timeoutMs,
-    "waiting for the sender's next file",
-  );
+  const waitingFor = "waiting for the sender's next file";
+  if (fromKad) {
+    const over = Promise.race([session.ended, left.then(senderLeftEarly)]);
+    return scope.within(Promise.race([next, over]), config.timeoutMs, waitingFor);
+  }
+  const nextOrLeft = Promise.race([next, left.then(() => null)]);
+  if (!Number.isFinite(config.idleExitMs)) {
+    return scope.within(nextOrLeft, config.timeoutMs, waitingFor);
+  }
+  const seconds = Math.round(config.idleExitMs / 1000);
+  emit({ event: "status", message: `finishing unless another file starts within ${seconds} s` });
+  return scope.timed(nextOrLeft, config.idleExitMs, () => null);
 }
 
 /** No more files can be announced without the server; a kad sender's end still comes by channel. */

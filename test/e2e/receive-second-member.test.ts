@@ -93,7 +93,8 @@ describe("a second member's initiates", () => {
     await mkdir(join(dir, "out"));
     await writeFile(join(dir, "one.txt"), "only\n");
     const { sender, room } = await browserSender(dir, ["one.txt"]);
-    const receiver = receive(dir, room);
+    // Far past the test's patience: the exit must come from the sender leaving.
+    const receiver = receive(dir, room, ["--idle-exit", "600"]);
     await receiver.waitFor((e) => e.event === "file-done");
     const stranger = intruder(room, 3);
     await stranger.waitFor((e) => e.event === "initiated" && e.n === 3);
@@ -108,7 +109,7 @@ describe("a second member's initiates", () => {
     await mkdir(join(dir, "out"));
     await writeFile(join(dir, "one.txt"), "only\n");
     const { room } = await browserSender(dir, ["one.txt"]);
-    const receiver = receive(dir, room);
+    const receiver = receive(dir, room, ["--idle-exit", "600"]);
     await receiver.waitFor((e) => e.event === "file-done");
     const stranger = intruder(room, 3);
     await stranger.waitFor((e) => e.event === "initiated" && e.n === 3);
