@@ -18,6 +18,7 @@ import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
 import type { EventSink } from "./events.js";
+import type { InitiateInbox } from "./initiate-inbox.js";
 import type { SessionScope } from "./scope.js";
 
 export interface ReceiveContext {
@@ -26,9 +27,8 @@ export interface ReceiveContext {
   emit: EventSink;
   signaling: SignalingClient;
   ice: IceConfig;
-  senderId: string | undefined;
-  /** Set while a file's connection is being set up, before any data. */
-  cancelConnecting: (() => void) | undefined;
+  /** The chosen sender's initiates; a newer one supersedes a connection still being set up. */
+  inbox: InitiateInbox;
   /** True while a file's connection is up: losing the server then does not matter. */
   transferring: boolean;
   markEnded(): void;
@@ -133,8 +133,9 @@ export async function receiveOne(
   };
   peer.lost.promise.catch(lost);
   watchSenderLeaving(context, () => active, lost);
+  let stopWatchingRetries = () => {};
   const superseded = new Promise<never>((_, reject) => {
-    context.cancelConnecting = () => reject(new Superseded());
+    stopWatchingRetries = context.inbox.onArrival(() => reject(new Superseded()));
   });
   superseded.catch(() => {});
   try {
@@ -147,7 +148,7 @@ export async function receiveOne(
     });
     await scope.race(Promise.race([responding, superseded]));
     const remote = await scope.race(Promise.race([peer.remoteChannel.promise, superseded]));
-    context.cancelConnecting = undefined;
+    stopWatchingRetries();
     remote.onMessage((message) => receiver.handle(message));
     const files = await scope.race(receiver.finished);
     active = false;
@@ -160,7 +161,7 @@ export async function receiveOne(
     active = false;
     context.transferring = false;
     stall.stop();
-    context.cancelConnecting = undefined;
+    stopWatchingRetries();
     // Let a refusal just sent to a kad sender leave before the connection closes.
     await drainBriefly(answerer.own());
     peer.close();
@@ -188,7 +189,7 @@ function watchSenderLeaving(
       stop();
       return;
     }
-    if (!members.some((member) => member.id === context.senderId)) {
+    if (!members.some((member) => member.id === context.inbox.senderId)) {
       lost(
         new KadError("PEER_LEFT", "the sender left before the file was complete", {
           hint: "The unfinished file was not kept; ask the sender to send it again.",

@@ -1,8 +1,9 @@
 /**
  * `kad receive` as a programmatic API: find the room behind a code, join it,
  * answer each initiate with a new peer connection and receive one file on it,
- * until a kad sender says the session is over (or an original browser sender
- * leaves the room).
+ * until a kad sender says the session is over (an original browser sender
+ * cannot: it is over when that one leaves the room or sends nothing new
+ * for --idle-exit). Only the chosen sender's initiates count (InitiateInbox).
  */
 import type { Writable } from "node:stream";
 import { embeddedAddressOf, normalizeCode, parseShareLink } from "../code/share-code.js";
@@ -12,11 +13,11 @@ import type { IncomingInitiate } from "../protocol/signaling-client.js";
 import type { Member, RoomInfo } from "../protocol/signaling-messages.js";
 import { KadError } from "../util/errors.js";
 import { shutdownNative } from "../webrtc/native.js";
-import { AsyncQueue } from "./async-queue.js";
 import { KAD_SENDER_PREFIX, nodeFetch, openSignaling, serverLost } from "./connections.js";
 import { findEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
+import { InitiateInbox } from "./initiate-inbox.js";
 import { type ReceiveContext, receiveOne, Superseded } from "./receive-one.js";
 import { type SessionScope, withScope } from "./scope.js";
 
@@ -30,6 +31,12 @@ export interface ReceiveConfig {
   iceServers: string[];
   bind: string | undefined;
   timeoutMs: number;
+  /**
+   * After a file from a sender that cannot say it is done (an original
+   * browser), finish once no new file starts for this long; not finite: wait
+   * until it leaves (within timeoutMs).
+   */
+  idleExitMs: number;
   stdout: Writable;
   env: NodeJS.ProcessEnv;
 }
@@ -38,6 +45,7 @@ export interface ReceiveConfig {
 export const SERVER_LOST_END_WAIT_MS = 10_000;
 
 interface Session extends ReceiveContext {
+  config: ReceiveConfig;
   serverLost: boolean;
   /** Resolves when a kad sender's session-end message arrives. */
   ended: Promise<null>;
@@ -116,23 +124,19 @@ async function receiveAll(
     ice: resolveIce({ ...config, serverUrl: baseUrl, embedded: config.server === undefined }),
     ended,
     markEnded,
-    senderId: undefined,
-    cancelConnecting: undefined,
+    inbox: new InitiateInbox(),
     transferring: false,
     serverLost: false,
     files: 0,
     bytes: 0,
   };
-  const initiates = new AsyncQueue<IncomingInitiate>();
-  signaling.onInitiate((initiate) => {
-    // A sender retries an initiate we have not answered in time; the newest wins.
-    session.cancelConnecting?.();
-    initiates.push(initiate);
-  });
+  signaling.onInitiate((initiate) => session.inbox.offer(initiate));
   await joinRoom(session, code, config.password);
   refuseIfTaken(signaling.members);
+  const kadSender = signaling.members.find((member) => member.name.startsWith(KAD_SENDER_PREFIX));
+  if (kadSender) session.inbox.prefer(kadSender.id);
   emit({ event: "status", message: "waiting for the sender" });
-  await receiveFiles(session, initiates);
+  await receiveFiles(session);
   emit({ event: "done", files: session.files, bytes: session.bytes });
   return { files: session.files, bytes: session.bytes };
 }
@@ -153,32 +157,19 @@ async function joinRoom(
   });
 }
 
-async function receiveFiles(
-  session: Session,
-  initiates: AsyncQueue<IncomingInitiate>,
-): Promise<void> {
-  const { scope, config } = session;
-  let fromKad = true;
-  const nobodyLeft = membersGone(session, () => true).then(() => {
-    throw new KadError("PEER_LEFT", "nobody is sending under that code any more", {
-      hint: "Ask the sender to run kad send again.",
-    });
-  });
-  nobodyLeft.catch(() => {});
+async function receiveFiles(session: Session): Promise<void> {
+  const { scope, config, inbox } = session;
   let pending: IncomingInitiate | null = await scope.within(
-    Promise.race([initiates.next(), nobodyLeft]),
+    Promise.race([inbox.next(), senderLeft(session).then(nobodySending)]),
     config.timeoutMs,
     "waiting for the sender",
   );
+  announceSender(session, pending.from);
+  const left = senderLeft(session);
+  let fromKad = true;
   while (pending) {
-    const initiate = pending;
-    if (session.senderId === undefined) acceptSender(session, initiate.from);
-    if (initiate.from !== session.senderId) {
-      pending = await initiates.next();
-      continue;
-    }
     try {
-      const files = await receiveOne(session, initiate);
+      const files = await receiveOne(session, pending);
       fromKad = files.every((file) => file.fromKad);
       session.files += files.length;
       session.bytes += files.reduce((sum, file) => sum + file.bytes, 0);
@@ -189,17 +180,7 @@ async function receiveFiles(
       if (fromKad) await endWithoutServer(session);
       break;
     }
-    const next = Promise.race([session.ended, initiates.next()]);
-    const gone = membersGone(session, (member) => member.id === session.senderId);
-    const leftEarly = gone.then(senderLeftEarly);
-    leftEarly.catch(() => {});
-    pending = fromKad
-      ? await scope.within(
-          Promise.race([next, leftEarly]),
-          config.timeoutMs,
-          "waiting for the sender's next file",
-        )
-      : await scope.race(Promise.race([next, gone.then(() => null)]));
+    pending = await nextTransfer(session, fromKad, left);
     if (config.output === "-" && pending && session.files > 0) {
       throw new KadError(
         "PROTOCOL",
@@ -210,17 +191,37 @@ async function receiveFiles(
   }
 }
 
+/**
+ * After a file: the sender's next initiate, or null once the session is over.
+ * A kad sender says when it is, and leaving before that is an error; an
+ * original browser never says, so it is over when it leaves or stays idle.
+ */
+function nextTransfer(
+  session: Session,
+  fromKad: boolean,
+  left: Promise<void>,
+): Promise<IncomingInitiate | null> {
+  const { scope, config, inbox, emit } = session;
+  const next = inbox.next();
+  const waitingFor = "waiting for the sender's next file";
+  if (fromKad) {
+    const over = Promise.race([session.ended, left.then(senderLeftEarly)]);
+    return scope.within(Promise.race([next, over]), config.timeoutMs, waitingFor);
+  }
+  const nextOrLeft = Promise.race([next, left.then(() => null)]);
+  if (!Number.isFinite(config.idleExitMs)) {
+    return scope.within(nextOrLeft, config.timeoutMs, waitingFor);
+  }
+  const seconds = Math.round(config.idleExitMs / 1000);
+  emit({ event: "status", message: `finishing unless another file starts within ${seconds} s` });
+  return scope.timed(nextOrLeft, config.idleExitMs, () => null);
+}
+
 /** No more files can be announced without the server; a kad sender's end still comes by channel. */
 async function endWithoutServer(session: Session): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const patience = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(serverLost()), SERVER_LOST_END_WAIT_MS);
+  await session.scope.timed(session.ended, SERVER_LOST_END_WAIT_MS, () => {
+    throw serverLost();
   });
-  try {
-    await session.scope.race(Promise.race([session.ended, patience]));
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
@@ -236,22 +237,35 @@ function refuseIfTaken(others: Member[]): void {
   });
 }
 
-function acceptSender(session: Session, senderId: string): void {
-  session.senderId = senderId;
+function announceSender(session: Session, senderId: string): void {
   const sender = session.signaling.members.find((member) => member.id === senderId);
   session.emit({ event: "peer", name: sender?.name ?? senderId });
 }
 
-/** Resolves once no member of the room matches `who` (an original browser leaves when done). */
-function membersGone(session: Session, who: (member: Member) => boolean): Promise<void> {
+/**
+ * Resolves once the chosen sender is no longer in the room (an original
+ * browser leaves when done); before one is chosen, once nobody is.
+ */
+function senderLeft(session: Session): Promise<void> {
+  const { signaling, inbox } = session;
+  const sender = inbox.senderId;
+  const gone = (members: Member[]) =>
+    sender === undefined ? members.length === 0 : !members.some((member) => member.id === sender);
   return new Promise((resolve) => {
     const check = (members: Member[]) => {
-      if (members.some(who)) return;
+      if (!gone(members)) return;
       stop();
       resolve();
     };
-    const stop = session.signaling.onMembers(check);
-    check(session.signaling.members);
+    const stop = signaling.onMembers(check);
+    check(signaling.members);
+    session.scope.defer(stop);
+  });
+}
+
+function nobodySending(): never {
+  throw new KadError("PEER_LEFT", "nobody is sending under that code any more", {
+    hint: "Ask the sender to run kad send again.",
   });
 }
 

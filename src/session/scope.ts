@@ -43,27 +43,37 @@ export class SessionScope {
   }
 
   /** Like `race`, but also fails with TIMEOUT after `ms` (none when ms is not finite). */
-  async within<T>(
+  within<T>(
     promise: Promise<T>,
     ms: number,
     what: string,
     code: "TIMEOUT" | "PEER_UNREACHABLE" = "TIMEOUT",
   ): Promise<T> {
+    return this.timed(promise, ms, () => {
+      throw new KadError(code, `timed out ${what}`, {
+        hint: "Raise --timeout, or check that the other side is running.",
+      });
+    });
+  }
+
+  /**
+   * Like `race`, but after `ms` settles with what `expire` returns or throws
+   * (no limit when ms is not finite).
+   */
+  async timed<T>(promise: Promise<T>, ms: number, expire: () => T): Promise<T> {
     if (!Number.isFinite(ms)) return this.race(promise);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new KadError(code, `timed out ${what}`, {
-              hint: "Raise --timeout, or check that the other side is running.",
-            }),
-          ),
-        ms,
-      );
+    const expiry = new Promise<T>((resolve, reject) => {
+      timer = setTimeout(() => {
+        try {
+          resolve(expire());
+        } catch (error) {
+          reject(error);
+        }
+      }, ms);
     });
     try {
-      return await this.race(Promise.race([promise, timeout]));
+      return await this.race(Promise.race([promise, expiry]));
     } finally {
       clearTimeout(timer);
     }

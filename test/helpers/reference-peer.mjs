@@ -4,12 +4,20 @@
 //
 //   node test/helpers/reference-peer.mjs '<json config>'
 //
-// config: { role: "send" | "receive", server, room, password?, bind?,
+// config: { role: "send" | "receive" | "intrude", server, room, password?, bind?,
 //           send:    files: [{ path, name?, type?, extraBytes?, kad?, repeat?: { text, count },
 //                    after? }], chunkBytes (default 128),
-//                    hostileOffer? (an SDP string to send instead of the real offer)
-//           receive: outDir, expectFiles }
+//                    hostileOffer? (an SDP string to send instead of the real offer),
+//                    gated? (wait for a line on stdin before each file),
+//                    stay? (like an open browser tab: stay in the room after the
+//                           last file until a line on stdin or its end)
+//           receive: outDir, expectFiles
+//           intrude: a hostile second member that joins by link and, once a
+//                    member named targetPrefix* is listed, sends it `count`
+//                    initiates (default 10) every intervalMs (default 100) and
+//                    never completes one; it stays until killed }
 // It prints one JSON object a line on stdout: {"event":"ready"}, {"event":"sent",...},
+// {"event":"waiting"} (gated), {"event":"initiated","n"} (intrude),
 // {"event":"received","name","size","sha256","path"}, {"event":"done"} or
 // {"event":"error","message"}; it exits 0 when done.
 //
@@ -24,6 +32,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import nodeDataChannel from "node-datachannel";
 import { WebSocket } from "ws";
 
@@ -58,6 +67,29 @@ function guard(callback) {
       finish(1, error);
     }
   };
+}
+
+// ---- lines on stdin: the test's go-ahead for gated steps ----
+const lines = [];
+const lineWaiters = [];
+let stdinEnded = false;
+function watchStdin() {
+  const input = createInterface({ input: process.stdin });
+  input.on("line", (line) => {
+    const waiter = lineWaiters.shift();
+    if (waiter) waiter(line);
+    else lines.push(line);
+  });
+  input.on("close", () => {
+    stdinEnded = true;
+    for (const waiter of lineWaiters.splice(0)) waiter(null);
+  });
+}
+
+function nextLine() {
+  if (lines.length > 0) return Promise.resolve(lines.shift());
+  if (stdinEnded) return Promise.resolve(null);
+  return new Promise((resolve) => lineWaiters.push(resolve));
 }
 
 // ---- mop-rpc (section 2) ----
@@ -179,8 +211,15 @@ async function runSender() {
       if (first) resolve(first);
     });
   });
-  for (const file of config.files) await sendOneFile(member.id, file);
+  for (const file of config.files) {
+    if (config.gated) {
+      print({ event: "waiting" });
+      await nextLine();
+    }
+    await sendOneFile(member.id, file);
+  }
   print({ event: "done" });
+  if (config.stay) await nextLine();
   finish(0);
 }
 
@@ -218,10 +257,37 @@ async function sendOneFile(targetId, file) {
   await Promise.race([ownClosed, new Promise((resolve) => setTimeout(resolve, 15_000))]);
 }
 
-// ---- receiver (section 3 as B, section 4 reading the sender's channel) ----
-async function runReceiver() {
-  const base = config.server;
-  const info = await fetch(`${base}/rooms/${config.room}`, {
+// ---- intruder: a second member that starts initiates it never completes ----
+async function runIntruder() {
+  await joinByLink();
+  const target = await new Promise((resolve) => {
+    const look = (list) => {
+      const found = Array.isArray(list)
+        ? list.find((m) => String(m.name).startsWith(config.targetPrefix ?? "kad-receiver-"))
+        : undefined;
+      if (found) resolve(found);
+    };
+    handlers.set("users", (frame) => look(frame.payload));
+    request("users", {}).then(
+      (frame) => look(frame.payload),
+      (error) => finish(1, error),
+    );
+  });
+  print({ event: "ready" });
+  const { pc, state } = newPeerConnection();
+  pc.createDataChannel("share");
+  const offer = await state.description;
+  const count = config.count ?? 10;
+  for (let n = 1; n <= count; n++) {
+    // Asks for a reply, then never answers the answer.
+    send({ type: "initiate", payload: { id: target.id, offerSDP: offer }, id: randomUUID() });
+    print({ event: "initiated", n });
+    await new Promise((resolve) => setTimeout(resolve, config.intervalMs ?? 100));
+  }
+}
+
+async function joinByLink() {
+  const info = await fetch(`${config.server}/rooms/${config.room}`, {
     headers: { Accept: "application/json" },
   });
   if (info.status !== 200) throw new Error(`GET /rooms answered ${info.status}`);
@@ -230,6 +296,11 @@ async function runReceiver() {
   const username = randomUUID();
   const joined = await request("connect", { username, roomname: config.room, password: "" });
   if (joined.payload?.err !== null) throw new Error(`connect: ${joined.payload?.err}`);
+}
+
+// ---- receiver (section 3 as B, section 4 reading the sender's channel) ----
+async function runReceiver() {
+  await joinByLink();
   const listed = new Set();
   const remember = (list) => {
     if (Array.isArray(list)) for (const m of list) listed.add(m.id);
@@ -304,4 +375,6 @@ async function answerInitiate(frame) {
   });
 }
 
-(config.role === "send" ? runSender() : runReceiver()).catch((error) => finish(1, error));
+const roles = { send: runSender, receive: runReceiver, intrude: runIntruder };
+if (config.gated || config.stay) watchStdin();
+roles[config.role]().catch((error) => finish(1, error));

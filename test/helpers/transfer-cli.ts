@@ -138,3 +138,11 @@ export async function startSend(
   const event = await sender.waitFor((e) => e.event === "code");
   return { sender, code: String(event.code) };
 }
+
+let roomCounter = 0;
+
+/** A room name no other test of this run uses. */
+export function uniqueRoomName(prefix: string): string {
+  roomCounter += 1;
+  return `${prefix}-${process.pid}-${roomCounter}`;
+}

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import {
   addTransferOptions,
+  parseTimeout,
   runWithReporter,
   sharedSessionConfig,
   type TransferFlags,
@@ -11,7 +12,11 @@ import {
 interface ReceiveFlags extends TransferFlags {
   output: string;
   overwrite?: boolean;
+  idleExit: number;
 }
+
+/** Default --idle-exit: long enough to pick the next file in a browser tab. */
+export const DEFAULT_IDLE_EXIT_SECONDS = 10;
 
 const EXAMPLES = `
 Examples:
@@ -35,7 +40,13 @@ export function receiveCommand(): Command {
         "directory to save into (created if its parent exists), or - for stdout",
         ".",
       )
-      .option("--overwrite", "replace existing files"),
+      .option("--overwrite", "replace existing files")
+      .option(
+        "--idle-exit <seconds>",
+        "after a file from a sender that cannot say it is done (an original browser), finish once no new file starts for this long (0: wait until it leaves)",
+        parseTimeout,
+        DEFAULT_IDLE_EXIT_SECONDS,
+      ),
   )
     .addHelpText("after", EXAMPLES)
     .action(async (code: string | undefined, flags: ReceiveFlags) => {
@@ -55,6 +66,7 @@ export function receiveCommand(): Command {
             code: shareCode,
             output: flags.output,
             overwrite: Boolean(flags.overwrite),
+            idleExitMs: flags.idleExit * 1000,
             stdout: process.stdout,
           },
           emit,

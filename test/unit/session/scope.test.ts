@@ -38,6 +38,19 @@ describe("SessionScope", () => {
     });
   });
 
+  it("timed settles with what its expiry returns, unless the promise or a failure comes first", async () => {
+    vi.useFakeTimers();
+    const scope = new SessionScope();
+    const idle = scope.timed(new Promise<string>(() => {}), 1_000, () => "idle");
+    const early = scope.timed(Promise.resolve("early"), 1_000, () => "idle");
+    const never = scope.timed(new Promise<string>(() => {}), Number.POSITIVE_INFINITY, () => "x");
+    vi.advanceTimersByTime(1_001);
+    await expect(idle).resolves.toBe("idle");
+    await expect(early).resolves.toBe("early");
+    scope.fail(new KadError("TERMINATED", "terminated"));
+    await expect(never).rejects.toMatchObject({ code: "TERMINATED" });
+  });
+
   it("the stall guard fails the scope only when nothing moved for its time", async () => {
     vi.useFakeTimers();
     const scope = new SessionScope();
