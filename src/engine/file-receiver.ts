@@ -3,6 +3,7 @@
  * connection, as an explicit state machine:
  *
  *   awaiting-metadata --metadata--> receiving --kad eof--> awaiting-metadata (session)
+ *          └--metadata proposing a resume--> resuming --answer sent--> receiving
  *                                       |                  awaiting-end      (one file)
  *                                       └--size reached (original sender)--> awaiting-end
  *   awaiting-metadata / awaiting-end --kad end--> ended
@@ -30,7 +31,13 @@ import { errorFromPeer, shareCodeFor } from "./peer-errors.js";
 import type { ByteSink, ChannelMessage, HashFactory, StreamingHash } from "./ports.js";
 import { WRITTEN_REPORT_BYTES } from "./transfer-limits.js";
 
-export type ReceiverState = "awaiting-metadata" | "receiving" | "awaiting-end" | "ended" | "failed";
+export type ReceiverState =
+  | "awaiting-metadata"
+  | "resuming"
+  | "receiving"
+  | "awaiting-end"
+  | "ended"
+  | "failed";
 
 export interface IncomingFile {
   /** Safe path segments below the output, from the kad path or the name. */
@@ -44,6 +51,18 @@ export interface IncomingFile {
   fromKad: boolean;
   /** Position of this file on this connection, from 0. */
   index: number;
+  /** The sender's identity of the content (size, mtime, first bytes); resumable when present. */
+  id?: string;
+  /** Bytes this side already held from an interrupted transfer; 0 when none. */
+  offset: number;
+}
+
+/** A partial this side held, continued: where its bytes go and the hash of what it holds. */
+export interface ResumedStart<T> {
+  sink: ByteSink<T>;
+  /** Already fed with the first `bytes` bytes. */
+  hash: StreamingHash;
+  bytes: number;
 }
 
 export interface ReceivedFile<T> extends IncomingFile {
@@ -59,6 +78,14 @@ export interface ReceiverHost<T> {
   openSink(file: IncomingFile): ByteSink<T>;
   /** A text message on this side's own channel. May throw once that channel closed. */
   sendBack(text: string): void;
+  /**
+   * Continues a partial this side offered when the sender's SHA-256 of its
+   * first `bytes` matches; undefined starts the file from byte 0.
+   */
+  resume?(
+    file: IncomingFile,
+    proposal: { bytes: number; sha256: string },
+  ): Promise<ResumedStart<T> | undefined>;
   onFile(file: IncomingFile): void;
   onProgress(file: IncomingFile, bytes: number): void;
   onFileDone(file: ReceivedFile<T>): void;
@@ -121,6 +148,9 @@ export class FileReceiver<T> {
 
   private dispatch(message: ChannelMessage): void {
     if (this.state === "ended" || this.state === "failed") return;
+    if (this.state === "resuming") {
+      throw new KadError("PROTOCOL", "the sender went on before the answer to its resume");
+    }
     if (typeof message !== "string") {
       if (this.state === "awaiting-metadata" && this.started === 0) {
         throw new KadError("PROTOCOL", "the sender sent data before the file's name");
@@ -169,16 +199,48 @@ export class FileReceiver<T> {
       type: metadata.type,
       fromKad,
       index: this.started,
+      ...(metadata.kad?.id ? { id: metadata.kad.id } : {}),
+      offset: 0,
     };
     this.started += 1;
-    const sink = this.host.openSink(file);
-    this.unfinished.add(sink);
-    sink.ready?.().catch((error) => this.fail(error));
-    this.watchWritten(sink);
-    this.current = { file, sink, hash: this.host.hash(), bytes: 0 };
-    this.state = "receiving";
-    this.host.onFile(file);
-    if (!fromKad && file.size === 0) this.endOfFile(undefined);
+    const proposal = metadata.kad?.resume;
+    if (!proposal) return this.begin(file, undefined);
+    if (file.size === UNKNOWN_SIZE || proposal.bytes > file.size) {
+      throw new KadError("PROTOCOL", "the sender proposed to resume past the end of the file");
+    }
+    this.state = "resuming";
+    const resuming = this.host.resume?.(file, proposal) ?? Promise.resolve(undefined);
+    resuming.then(
+      (resumed) => {
+        if (this.state === "resuming") this.begin(file, resumed, true);
+        else void resumed?.sink.discard(new KadError("INTERRUPTED", "stopped"));
+      },
+      (error) => this.fail(error),
+    );
+  }
+
+  /** Starts storing a file: from its first byte, or after a partial this side held. */
+  private begin(file: IncomingFile, resumed: ResumedStart<T> | undefined, answer = false): void {
+    try {
+      const offset = resumed?.bytes ?? 0;
+      const sink = resumed?.sink ?? this.host.openSink(file);
+      this.unfinished.add(sink);
+      sink.ready?.().catch((error) => this.fail(error));
+      this.watchWritten(sink);
+      if (answer) this.send({ kad: "resume", bytes: offset });
+      const started = { ...file, offset };
+      this.current = {
+        file: started,
+        sink,
+        hash: resumed?.hash ?? this.host.hash(),
+        bytes: offset,
+      };
+      this.state = "receiving";
+      this.host.onFile(started);
+      if (!file.fromKad && file.size === 0) this.endOfFile(undefined);
+    } catch (error) {
+      void this.fail(error);
+    }
   }
 
   /** Flow control counts bytes stored on this connection, across its files. */
@@ -300,7 +362,7 @@ export class FileReceiver<T> {
       this.send({ kad: "error", code: shareCodeFor(failure), message: failure.message });
     }
     // Settle only once the stored bytes are gone, so "failed" means "nothing left".
-    await Promise.all([...this.unfinished].map((sink) => sink.discard()));
+    await Promise.all([...this.unfinished].map((sink) => sink.discard(failure)));
     this.unfinished.clear();
     this.rejectFinished(failure);
   }

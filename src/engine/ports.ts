@@ -41,6 +41,9 @@ export interface ByteSink<T> {
   finish(): Promise<void>;
   /** Hands the verified bytes to the user (rename into place, or the finished Blob). */
   commit(): Promise<T>;
-  /** Removes whatever was stored. Never rejects. */
-  discard(): Promise<void>;
+  /**
+   * Removes whatever was stored, or keeps it for a later resume when `reason`
+   * is an interruption and the sink can be resumed. Never rejects.
+   */
+  discard(reason?: unknown): Promise<void>;
 }

@@ -15,7 +15,15 @@ export type SessionEvent =
     }
   | { event: "status"; message: string }
   | { event: "peer"; name: string }
-  | { event: "file"; name: string; size: number | null; index: number; count: number | null }
+  | {
+      event: "file";
+      name: string;
+      size: number | null;
+      index: number;
+      count: number | null;
+      /** Receiver: bytes already held from an interrupted transfer (0 when none). */
+      offset?: number;
+    }
   | { event: "progress"; name: string; bytes: number; total: number | null }
   | { event: "file-done"; name: string; size: number; sha256: string; path?: string }
   | { event: "done"; files: number; bytes: number }

@@ -11,9 +11,11 @@ import {
   encodeShareMessage,
   KAD_SHARE_VERSION,
   type ReceiverExtension,
+  type ResumeOffer,
 } from "../protocol/share-messages.js";
 import type { IncomingInitiate, SignalingClient } from "../protocol/signaling-client.js";
 import { createFileReceiver, type SavedFile } from "../transfer/file-receiver.js";
+import type { PartialStore } from "../transfer/partials.js";
 import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
@@ -24,6 +26,8 @@ import type { SessionScope } from "./scope.js";
 export interface ReceiveContext {
   scope: SessionScope;
   config: { output: string; overwrite: boolean; timeoutMs: number; stdout: Writable };
+  /** Partials of the output directory to offer and continue; absent with --no-resume or -o -. */
+  partials: PartialStore | undefined;
   emit: EventSink;
   signaling: SignalingClient;
   ice: IceConfig;
@@ -70,6 +74,11 @@ function answererWithHello(
   return { handshake, own: () => own };
 }
 
+function resumeOffers(context: ReceiveContext): { resume?: ResumeOffer[] } {
+  const offers = context.partials?.offers() ?? [];
+  return offers.length > 0 ? { resume: offers } : {};
+}
+
 function fileReceiverFor(
   context: ReceiveContext,
   sendBack: (text: string) => void,
@@ -81,6 +90,7 @@ function fileReceiverFor(
     output: config.output,
     overwrite: config.overwrite,
     stdout: config.stdout,
+    ...(context.partials ? { partials: context.partials } : {}),
     sendBack,
     onFile: (file) =>
       emit({
@@ -89,6 +99,7 @@ function fileReceiverFor(
         size: sizeOrNull(file.size),
         index: context.files + file.index,
         count: null,
+        offset: file.offset,
       }),
     onProgress: (file, bytes) => {
       touch();
@@ -121,6 +132,7 @@ export async function receiveOne(
     kad: "hello",
     v: KAD_SHARE_VERSION,
     ...(single ? { single } : { session: true }),
+    ...resumeOffers(context),
   });
   const receiver = fileReceiverFor(context, (text) => answerer.own()?.sendText(text), stall.touch);
   scope.defer(() => receiver.abort(new KadError("INTERRUPTED", "interrupted")));

@@ -11,6 +11,7 @@ import { lookupRoom } from "../protocol/coordinator-client.js";
 import { newId } from "../protocol/mop-rpc.js";
 import type { IncomingInitiate } from "../protocol/signaling-client.js";
 import type { Member, RoomInfo } from "../protocol/signaling-messages.js";
+import { PartialStore } from "../transfer/partials.js";
 import { KadError } from "../util/errors.js";
 import { shutdownNative } from "../webrtc/native.js";
 import { KAD_SENDER_PREFIX, nodeFetch, openSignaling, serverLost } from "./connections.js";
@@ -37,6 +38,8 @@ export interface ReceiveConfig {
    * until it leaves (within timeoutMs).
    */
   idleExitMs: number;
+  /** Keep interrupted files' partials, and continue those a sender still has. */
+  resume: boolean;
   stdout: Writable;
   env: NodeJS.ProcessEnv;
 }
@@ -125,6 +128,8 @@ async function receiveAll(
     ended,
     markEnded,
     inbox: new InitiateInbox(),
+    partials:
+      config.resume && config.output !== "-" ? await PartialStore.open(config.output) : undefined,
     transferring: false,
     serverLost: false,
     files: 0,

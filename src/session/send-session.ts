@@ -59,6 +59,8 @@ export interface SendConfig {
   bind: string | undefined;
   /** How long to wait for a receiver (and for any stalled step). */
   timeoutMs: number;
+  /** Continue partial files the receiver offers (off with --no-resume). */
+  resume: boolean;
   stdin: AsyncIterable<Uint8Array>;
   env: NodeJS.ProcessEnv;
 }
@@ -145,7 +147,7 @@ async function sendAll(
  * MAX_UNACKED_FILES wait for their acknowledgement.
  */
 async function sendOverOneConnection(run: SendRun, link: FileLink): Promise<void> {
-  const context = sendContext(link, true);
+  const context = sendContext(link, true, run.config.resume);
   const confirmations: Promise<void>[] = [];
   let confirmed: Promise<void> = Promise.resolve();
   for (const [index, source] of run.config.sources.entries()) {
@@ -174,7 +176,7 @@ async function sendConnectionPerFile(
       link = await reconnect();
       await link.replies.waitForHello(kadReceiver ? HELLO_WAIT_MS : 0);
     }
-    const context = sendContext(link, false);
+    const context = sendContext(link, false, run.config.resume);
     const file = await outgoingFile(source, run.config.stdin);
     const sent = await sendBytes(run, context, source, index, file);
     await run.scope.race(confirmAndReport(run, context, source, file, sent));
@@ -182,14 +184,14 @@ async function sendConnectionPerFile(
   }
 }
 
-function sendContext(link: FileLink, session: boolean): SendContext {
+function sendContext(link: FileLink, session: boolean, resume: boolean): SendContext {
   const { channel, replies } = link;
   return {
     channel,
     replies,
     hash: nodeSha256,
     session,
-    resume: true,
+    resume,
     sentBefore: 0,
     onProgress: () => {},
   };

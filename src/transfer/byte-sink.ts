@@ -10,6 +10,7 @@ import type { Writable } from "node:stream";
 import type { ByteSink } from "../engine/ports.js";
 import { KadError } from "../util/errors.js";
 import { assertInsideOutput, diskError } from "./output-path.js";
+import type { PartialEntry, PartialStore } from "./partials.js";
 
 const MAX_BATCH_CHUNKS = 1024;
 /**
@@ -72,28 +73,48 @@ export abstract class QueuedSink implements ByteSink<string> {
   }
 }
 
+export interface FileSinkOptions {
+  overwrite: boolean;
+  /** Where the target must stay, links resolved. */
+  outputDir: string;
+  /** Record a sidecar so that an interrupted transfer can be resumed. */
+  resumable?: { store: PartialStore; file: { path: string; size: number; id: string } };
+  /** Continue this partial (already cut to `offset` bytes) instead of a new temporary file. */
+  continueFrom?: { entry: PartialEntry; offset: number };
+}
+
+/** Failures after which a resumable partial is kept: the transfer may go on later. */
+const INTERRUPTIONS = new Set([
+  "INTERRUPTED",
+  "TERMINATED",
+  "PEER_LEFT",
+  "PEER_UNREACHABLE",
+  "SERVER_UNREACHABLE",
+  "TIMEOUT",
+]);
+
 export class FileSink extends QueuedSink {
   targetPath = "";
   tempPath = "";
+  private sidecarPath: string | undefined;
+  private position = 0;
   private readonly handle: Promise<FileHandle>;
   private closed = false;
 
   /**
    * Starts at once so chunks can queue; the target is resolved meanwhile. Fails
-   * with EXISTS when the target exists and overwriting is off. `outputDir` is
-   * where the target must stay, links resolved.
+   * with EXISTS when the target exists and overwriting is off.
    */
   constructor(
     target: Promise<string>,
-    private readonly overwrite: boolean,
-    private readonly outputDir: string,
+    private readonly options: FileSinkOptions,
   ) {
     super();
     this.handle = target.then(async (targetPath) => {
       this.targetPath = targetPath;
-      if (!overwrite && (await exists(targetPath))) throw existsError(targetPath);
-      this.tempPath = join(dirname(targetPath), `.kad-${randomBytes(6).toString("hex")}.part`);
-      return open(this.tempPath, "wx").catch((error) => {
+      if (!options.overwrite && (await exists(targetPath))) throw existsError(targetPath);
+      return this.openTemporary(targetPath).catch((error) => {
+        if (error instanceof KadError) throw error;
         // The temporary name means nothing to the user; the directory does.
         throw diskError(error, dirname(targetPath));
       });
@@ -103,6 +124,22 @@ export class FileSink extends QueuedSink {
     });
   }
 
+  private async openTemporary(targetPath: string): Promise<FileHandle> {
+    const { continueFrom, resumable } = this.options;
+    if (continueFrom) {
+      this.tempPath = continueFrom.entry.partPath;
+      this.sidecarPath = continueFrom.entry.sidecarPath;
+      this.position = continueFrom.offset;
+      if (dirname(this.tempPath) !== dirname(targetPath)) {
+        throw new KadError("PROTOCOL", "a partial file is not beside its target");
+      }
+      return open(this.tempPath, "r+");
+    }
+    this.tempPath = join(dirname(targetPath), `.kad-${randomBytes(6).toString("hex")}.part`);
+    if (resumable) this.sidecarPath = await resumable.store.record(resumable.file, this.tempPath);
+    return open(this.tempPath, "wx");
+  }
+
   /** Resolves once the temporary file is open; rejects with why it cannot be. */
   async ready(): Promise<void> {
     await this.handle;
@@ -110,7 +147,9 @@ export class FileSink extends QueuedSink {
 
   protected async writeBatch(batch: Uint8Array[]): Promise<void> {
     const handle = await this.handle;
-    await handle.writev(batch).catch((error) => {
+    const position = this.position;
+    this.position += batch.reduce((sum, chunk) => sum + chunk.length, 0);
+    await handle.writev(batch, position).catch((error) => {
       throw diskError(error, this.targetPath);
     });
   }
@@ -123,24 +162,26 @@ export class FileSink extends QueuedSink {
 
   /** Moves the verified temporary file to its final name. */
   async commit(): Promise<string> {
-    await assertInsideOutput(this.outputDir, this.targetPath);
-    if (this.overwrite) {
+    await assertInsideOutput(this.options.outputDir, this.targetPath);
+    if (this.options.overwrite) {
       await rename(this.tempPath, this.targetPath).catch((error) => {
         throw diskError(error, this.targetPath);
       });
-      return this.targetPath;
+    } else {
+      // link() fails if the target appeared meanwhile, so nothing is ever replaced.
+      await link(this.tempPath, this.targetPath).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code === "EEXIST") throw existsError(this.targetPath);
+        if (await exists(this.targetPath)) throw existsError(this.targetPath);
+        await rename(this.tempPath, this.targetPath);
+      });
+      await unlink(this.tempPath).catch(() => {});
     }
-    // link() fails if the target appeared meanwhile, so nothing is ever replaced.
-    await link(this.tempPath, this.targetPath).catch(async (error: NodeJS.ErrnoException) => {
-      if (error.code === "EEXIST") throw existsError(this.targetPath);
-      if (await exists(this.targetPath)) throw existsError(this.targetPath);
-      await rename(this.tempPath, this.targetPath);
-    });
-    await unlink(this.tempPath).catch(() => {});
+    if (this.sidecarPath) await unlink(this.sidecarPath).catch(() => {});
     return this.targetPath;
   }
 
-  async discard(): Promise<void> {
+  /** Removes the temporary file, or keeps a resumable one when the transfer was interrupted. */
+  async discard(reason?: unknown): Promise<void> {
     this.failure ??= new KadError("INTERRUPTED", "discarded");
     const opened = await this.handle.then(
       () => true,
@@ -148,7 +189,10 @@ export class FileSink extends QueuedSink {
     );
     if (!opened) return;
     await this.close().catch(() => {});
+    const interrupted = reason instanceof KadError && INTERRUPTIONS.has(reason.code);
+    if (this.sidecarPath && interrupted) return;
     await unlink(this.tempPath).catch(() => {});
+    if (this.sidecarPath) await unlink(this.sidecarPath).catch(() => {});
   }
 }
 

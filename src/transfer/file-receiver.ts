@@ -1,14 +1,22 @@
 /**
  * The engine's receiver (src/engine/file-receiver.ts) in Node: bytes go to a
  * temporary file beside the target, renamed into place once verified, or to
- * stdout for `-o -` (which takes one file only).
+ * stdout for `-o -` (which takes one file only). With a PartialStore, files
+ * that carry a sender identity are resumable: an interrupted one keeps its
+ * `.part`, and a later transfer of the same file continues it.
  */
 import type { Writable } from "node:stream";
-import { FileReceiver, type IncomingFile, type ReceivedFile } from "../engine/file-receiver.js";
+import {
+  FileReceiver,
+  type IncomingFile,
+  type ReceivedFile,
+  type ResumedStart,
+} from "../engine/file-receiver.js";
 import { KadError } from "../util/errors.js";
 import { FileSink, StreamSink } from "./byte-sink.js";
 import { nodeSha256 } from "./outgoing-file.js";
 import { prepareTarget } from "./output-path.js";
+import { checkPrefix, type PartialStore } from "./partials.js";
 
 export type { IncomingFile };
 /** A received file; `stored` is its final path, or "-" for stdout. */
@@ -19,6 +27,8 @@ export interface NodeReceiverOptions {
   output: string;
   overwrite: boolean;
   stdout: Writable;
+  /** Partials of this output directory; absent: nothing is resumable (--no-resume, stdout). */
+  partials?: PartialStore;
   /** Sends a text message on the receiver's own channel. */
   sendBack(text: string): void;
   onFile(file: IncomingFile): void;
@@ -32,26 +42,61 @@ export function createFileReceiver(options: NodeReceiverOptions): FileReceiver<s
   return new FileReceiver<string>({
     hash: nodeSha256,
     openSink: (file) => {
-      if (options.output !== "-") {
-        const target = prepareTarget(options.output, file.segments);
-        return new FileSink(target, options.overwrite, options.output);
-      }
+      if (options.output !== "-") return freshFileSink(options, file);
       streams += 1;
       if (streams > 1) {
         throw new KadError(
           "PROTOCOL",
           "the sender sent more than one file, but -o - takes a single one",
-          {
-            hint: "Receive into a directory instead (leave out -o -).",
-          },
+          { hint: "Receive into a directory instead (leave out -o -)." },
         );
       }
       return new StreamSink(options.stdout);
     },
+    resume: (file, proposal) => continuePartial(options, file, proposal),
     sendBack: options.sendBack,
     onFile: options.onFile,
     onProgress: options.onProgress,
     onFileDone: options.onFileDone,
     onEnd: options.onEnd,
   });
+}
+
+function freshFileSink(options: NodeReceiverOptions, file: IncomingFile): FileSink {
+  const { partials } = options;
+  const target = prepareTarget(options.output, file.segments);
+  const sinkOptions = { overwrite: options.overwrite, outputDir: options.output };
+  if (!partials || !file.id || !file.fromKad) return new FileSink(target, sinkOptions);
+  // A partial of an older version of this path can never be continued now.
+  const forgotten = partials.forgetPath(file.relativePath);
+  const resumable = {
+    store: partials,
+    file: { path: file.relativePath, size: file.size, id: file.id },
+  };
+  return new FileSink(
+    forgotten.then(() => target),
+    { ...sinkOptions, resumable },
+  );
+}
+
+async function continuePartial(
+  options: NodeReceiverOptions,
+  file: IncomingFile,
+  proposal: { bytes: number; sha256: string },
+): Promise<ResumedStart<string> | undefined> {
+  const { partials } = options;
+  if (!partials || !file.id || options.output === "-") return undefined;
+  const entry = partials.find(file.relativePath, file.size, file.id);
+  if (!entry) return undefined;
+  partials.claim(entry);
+  const hash = await checkPrefix(entry, proposal.bytes, proposal.sha256).catch(() => undefined);
+  if (!hash) {
+    // The sender's file changed since: its partial can never be continued.
+    await partials.forget(entry);
+    return undefined;
+  }
+  const target = prepareTarget(options.output, file.segments);
+  const continueFrom = { entry, offset: proposal.bytes };
+  const sinkOptions = { overwrite: options.overwrite, outputDir: options.output, continueFrom };
+  return { sink: new FileSink(target, sinkOptions), hash: nodeSha256(hash), bytes: proposal.bytes };
 }

@@ -2,7 +2,7 @@
  * A `kad send` source as the engine's OutgoingFile: a file read from disk
  * (only the size it had when the send began) or stdin of unknown size.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { OutgoingFile } from "../engine/file-sender.js";
@@ -74,8 +74,8 @@ export async function grewWhileSent(source: SendSource): Promise<boolean> {
   return sizeNow > source.size;
 }
 
-export function nodeSha256(): StreamingHash {
-  const hash = createHash("sha256");
+/** SHA-256 by node:crypto; `hash` may already hold a prefix. */
+export function nodeSha256(hash: Hash = createHash("sha256")): StreamingHash {
   return {
     update: (chunk) => {
       hash.update(chunk);

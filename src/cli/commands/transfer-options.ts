@@ -29,6 +29,8 @@ export interface TransferFlags {
   ice?: string[];
   bind?: string;
   password?: string;
+  /** False with --no-resume. */
+  resume: boolean;
 }
 
 /** The longest wait Node's timers can express (2^31-1 ms); longer values are capped to it. */
@@ -112,6 +114,10 @@ export function addTransferOptions(command: Command): Command {
         .env("KAD_BIND")
         .argParser(parseBind),
     )
+    .option(
+      "--no-resume",
+      "neither keep an interrupted file's partial nor continue one (default: a later transfer of the same file continues where it stopped)",
+    )
     .helpOption("-h, --help", "show help")
     .addHelpText("afterAll", EXIT_CODES)
     .exitOverride();
@@ -129,6 +135,7 @@ export function sharedSessionConfig(flags: TransferFlags) {
     iceServers: flags.ice ?? [],
     bind: flags.bind,
     timeoutMs: flags.timeout * 1000,
+    resume: flags.resume,
     env: process.env,
   };
 }

@@ -35,7 +35,7 @@ export class PlainReporter implements Reporter {
         return `connected to ${event.name}`;
       case "file":
         this.startMeter(event.name);
-        return `${event.name} (${event.size === null ? "stream" : formatBytes(event.size)})`;
+        return `${event.name} (${event.size === null ? "stream" : formatBytes(event.size)}${resumed(event.offset)})`;
       case "progress": {
         const now = this.now();
         const meter = this.rates.get(event.name) ?? this.startMeter(event.name, now);
@@ -68,4 +68,8 @@ export class PlainReporter implements Reporter {
     this.rates.set(name, meter);
     return meter;
   }
+}
+
+function resumed(offset: number | undefined): string {
+  return offset ? `, resuming after the ${formatBytes(offset)} already here` : "";
 }

@@ -40,6 +40,21 @@ describe("JsonReporter", () => {
 });
 
 describe("PlainReporter", () => {
+  it("says when a file continues a partial already here", () => {
+    const out = capture();
+    const reporter = new PlainReporter(out.stream);
+    reporter.event({ event: "file", name: "a", size: 4_000_000, index: 0, count: 1, offset: 0 });
+    reporter.event({
+      event: "file",
+      name: "b",
+      size: 4_000_000,
+      index: 1,
+      count: 2,
+      offset: 1_500_000,
+    });
+    expect(out.text()).toBe("a (4.0 MB)\nb (4.0 MB, resuming after the 1.5 MB already here)\n");
+  });
+
   it("tells a person what happens, in plain lines", () => {
     const out = capture();
     const reporter = new PlainReporter(out.stream);

@@ -1,0 +1,119 @@
+/**
+ * Resume, end to end: a transfer interrupted halfway (kill -9 of either side,
+ * Ctrl-C of the receiver) leaves a partial; sending the same file again into
+ * the same directory, under a new code, continues it, and the whole file's
+ * SHA-256 is checked. A changed file is never stitched onto an old partial.
+ */
+import { mkdir, open, readdir, stat, utimes } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
+import { sha256File, writeRandomFile } from "../helpers/files.js";
+import { useTempDir } from "../helpers/temp-dir.js";
+import { kad, type Running, startSend } from "../helpers/transfer-cli.js";
+
+const FILE_BYTES = 64 * 1024 * 1024;
+/** Interrupt once the receiver holds this much: well inside the file. */
+const INTERRUPT_AT = 16 * 1024 * 1024;
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startSignalingServer({ host: "127.0.0.1", port: 0 });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+function receive(code: string, dir: string, extra: string[] = []): Running {
+  return kad(["receive", "--json", "--server", server.url, "-o", "out", ...extra, code], {
+    cwd: dir,
+  });
+}
+
+/** A transfer of big.bin into dir/out, interrupted by `interrupt` once INTERRUPT_AT arrived. */
+async function interruptedTransfer(
+  dir: string,
+  interrupt: (sides: { sender: Running; receiver: Running }) => void,
+  receiveArgs: string[] = [],
+) {
+  const { sender, code } = await startSend(server.url, ["big.bin"], { cwd: dir });
+  const receiver = receive(code, dir, receiveArgs);
+  await receiver.waitFor((e) => e.event === "progress" && Number(e.bytes) >= INTERRUPT_AT);
+  interrupt({ sender, receiver });
+  const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+  expect(sent.code).not.toBe(0);
+  expect(received.code).not.toBe(0);
+}
+
+/** Sends big.bin again under a new code; returns the receiver's file event. */
+async function sendAgain(dir: string) {
+  const { sender, code } = await startSend(server.url, ["big.bin"], { cwd: dir });
+  const receiver = receive(code, dir);
+  const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+  expect(sent.code, sent.stderr).toBe(0);
+  expect(received.code, received.stderr).toBe(0);
+  expect(await sha256File(join(dir, "out", "big.bin"))).toBe(
+    await sha256File(join(dir, "big.bin")),
+  );
+  expect(await readdir(join(dir, "out"))).toEqual(["big.bin"]);
+  return receiver.events.find((e) => e.event === "file");
+}
+
+async function partialsIn(dir: string): Promise<string[]> {
+  return (await readdir(join(dir, "out"))).filter((name) => name.startsWith(".kad-")).sort();
+}
+
+async function prepare(): Promise<string> {
+  const dir = await useTempDir();
+  await writeRandomFile(join(dir, "big.bin"), FILE_BYTES);
+  await mkdir(join(dir, "out"));
+  return dir;
+}
+
+describe("resume", () => {
+  it("continues after kill -9 of the receiver", async () => {
+    const dir = await prepare();
+    await interruptedTransfer(dir, ({ receiver }) => receiver.child.kill("SIGKILL"));
+    expect(await partialsIn(dir)).toEqual([
+      expect.stringMatching(/\.part$/),
+      expect.stringMatching(/\.resume\.json$/),
+    ]);
+    const file = await sendAgain(dir);
+    expect(Number(file?.offset)).toBeGreaterThan(0);
+  });
+
+  it("continues after kill -9 of the sender", async () => {
+    const dir = await prepare();
+    await interruptedTransfer(dir, ({ sender }) => sender.child.kill("SIGKILL"));
+    const file = await sendAgain(dir);
+    expect(Number(file?.offset)).toBeGreaterThan(0);
+  });
+
+  it("continues after Ctrl-C of the receiver, and --no-resume keeps nothing", async () => {
+    const dir = await prepare();
+    await interruptedTransfer(dir, ({ receiver }) => receiver.child.kill("SIGINT"));
+    const file = await sendAgain(dir);
+    expect(Number(file?.offset)).toBeGreaterThan(0);
+
+    const other = await prepare();
+    await interruptedTransfer(other, ({ receiver }) => receiver.child.kill("SIGINT"), [
+      "--no-resume",
+    ]);
+    expect(await partialsIn(other)).toEqual([]);
+  });
+
+  it("never stitches a changed file: same size, time and first bytes, other content", async () => {
+    const dir = await prepare();
+    await interruptedTransfer(dir, ({ receiver }) => receiver.child.kill("SIGKILL"));
+    const path = join(dir, "big.bin");
+    const before = await stat(path);
+    const handle = await open(path, "r+");
+    await handle.write(Buffer.alloc(4096, 0x5a), 0, 4096, 1024 * 1024);
+    await handle.close();
+    await utimes(path, before.atime, before.mtime);
+    const file = await sendAgain(dir);
+    expect(file?.offset).toBe(0);
+  });
+});
