@@ -204,7 +204,10 @@ export class FileReceiver<T> {
     };
     this.started += 1;
     const proposal = metadata.kad?.resume;
-    if (!proposal) return this.begin(file, undefined);
+    if (!proposal) {
+      this.begin(file, undefined);
+      return;
+    }
     if (file.size === UNKNOWN_SIZE || proposal.bytes > file.size) {
       throw new KadError("PROTOCOL", "the sender proposed to resume past the end of the file");
     }
