@@ -295,7 +295,10 @@ export class FileReceiver<T> {
     const current = this.current as FileInProgress<T>;
     this.current = undefined;
     this.state = this.session ? "awaiting-metadata" : "awaiting-end";
-    this.completions = this.completions.then(() => this.complete(current, eof));
+    // Verifying and storing start at once; acknowledgements still leave in order.
+    const settled = this.settle(current, eof);
+    settled.catch(() => {});
+    this.completions = this.completions.then(() => settled).then((file) => this.acknowledge(file));
     this.completions.catch((error) => this.fail(error));
     if (!this.session) {
       void this.completions.then(
@@ -305,28 +308,32 @@ export class FileReceiver<T> {
     }
   }
 
-  private async complete(
+  /** Waits for the file's bytes to be stored, checks size and SHA-256, and commits it. */
+  private async settle(
     current: FileInProgress<T>,
     eof: { bytes: number; sha256: string } | undefined,
-  ): Promise<void> {
+  ): Promise<ReceivedFile<T>> {
     const { file, sink, bytes } = current;
-    await sink.finish();
     const sha256 = current.hash.hex();
+    await sink.finish();
     const sizeOk = file.size === UNKNOWN_SIZE || bytes === file.size;
     if (!sizeOk || (eof && (eof.bytes !== bytes || eof.sha256 !== sha256))) {
       throw new KadError(
         "INTEGRITY",
         `${file.relativePath} arrived damaged (size or SHA-256 mismatch)`,
-        {
-          hint: "Nothing was saved; send it again.",
-        },
+        { hint: "Nothing was saved; send it again." },
       );
     }
     const stored = await sink.commit();
     this.unfinished.delete(sink);
+    return { ...file, bytes, sha256, stored };
+  }
+
+  private acknowledge(received: ReceivedFile<T>): void {
     if (this.state === "failed") return;
-    if (file.fromKad) this.send({ kad: "ack", bytes, sha256 });
-    const received = { ...file, bytes, sha256, stored };
+    if (received.fromKad) {
+      this.send({ kad: "ack", bytes: received.bytes, sha256: received.sha256 });
+    }
     this.received.push(received);
     this.host.onFileDone(received);
   }

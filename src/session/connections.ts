@@ -10,6 +10,8 @@ import { KadError } from "../util/errors.js";
 
 /** How a kad sender names itself in the room; a receiver tells kad senders from browsers by it. */
 export const KAD_SENDER_PREFIX = "kad-sender-";
+/** How a kad receiver names itself; a sender skips the pause an original browser needs. */
+export const KAD_RECEIVER_PREFIX = "kad-receiver-";
 
 export const nodeFetch: FetchLike = (url, init) => fetch(url, init);
 

@@ -14,7 +14,13 @@ import type { Member, RoomInfo } from "../protocol/signaling-messages.js";
 import { PartialStore } from "../transfer/partials.js";
 import { KadError } from "../util/errors.js";
 import { shutdownNative } from "../webrtc/native.js";
-import { KAD_SENDER_PREFIX, nodeFetch, openSignaling, serverLost } from "./connections.js";
+import {
+  KAD_RECEIVER_PREFIX,
+  KAD_SENDER_PREFIX,
+  nodeFetch,
+  openSignaling,
+  serverLost,
+} from "./connections.js";
 import { findEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
@@ -152,7 +158,7 @@ async function joinRoom(
   password: string | undefined,
 ): Promise<void> {
   const { scope, signaling } = session;
-  const username = `kad-receiver-${newId().slice(0, 8)}`;
+  const username = `${KAD_RECEIVER_PREFIX}${newId().slice(0, 8)}`;
   await scope.race(signaling.join({ username, roomname: code, password: password ?? "" }));
   await scope.race(signaling.refreshMembers());
   // A file in flight needs no server; waiting for the next one does.

@@ -28,7 +28,13 @@ import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { shutdownNative } from "../webrtc/native.js";
 import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
-import { KAD_SENDER_PREFIX, nodeFetch, openSignaling, serverLost } from "./connections.js";
+import {
+  KAD_RECEIVER_PREFIX,
+  KAD_SENDER_PREFIX,
+  nodeFetch,
+  openSignaling,
+  serverLost,
+} from "./connections.js";
 import { startEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
@@ -119,7 +125,9 @@ async function sendAll(
   room.signaling.closed.then(() => {
     if (!holder.link?.active) scope.fail(serverLost());
   });
-  await scope.race(new Promise((resolve) => setTimeout(resolve, FIRST_INITIATE_DELAY_MS)));
+  if (!receiver.name.startsWith(KAD_RECEIVER_PREFIX)) {
+    await scope.race(new Promise((resolve) => setTimeout(resolve, FIRST_INITIATE_DELAY_MS)));
+  }
   const ice = resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded });
   const reconnect = async () => {
     holder.link?.peer.close();

@@ -4,12 +4,13 @@
  * channel callback: chunks queue and one batch is written at a time.
  */
 import { randomBytes } from "node:crypto";
+import { closeSync, linkSync, openSync, renameSync, rmSync, unlinkSync, writevSync } from "node:fs";
 import { type FileHandle, link, lstat, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import type { ByteSink } from "../engine/ports.js";
 import { KadError } from "../util/errors.js";
-import { assertInsideOutput, diskError } from "./output-path.js";
+import { diskError, type OutputTree } from "./output-path.js";
 import type { PartialEntry, PartialStore } from "./partials.js";
 
 const MAX_BATCH_CHUNKS = 1024;
@@ -76,7 +77,7 @@ export abstract class QueuedSink implements ByteSink<string> {
 export interface FileSinkOptions {
   overwrite: boolean;
   /** Where the target must stay, links resolved. */
-  outputDir: string;
+  tree: OutputTree;
   /** Record a sidecar so that an interrupted transfer can be resumed. */
   resumable?: { store: PartialStore; file: { path: string; size: number; id: string } };
   /** Continue this partial (already cut to `offset` bytes) instead of a new temporary file. */
@@ -162,7 +163,7 @@ export class FileSink extends QueuedSink {
 
   /** Moves the verified temporary file to its final name. */
   async commit(): Promise<string> {
-    await assertInsideOutput(this.options.outputDir, this.targetPath);
+    await this.options.tree.assertInside(this.targetPath);
     if (this.options.overwrite) {
       await rename(this.tempPath, this.targetPath).catch((error) => {
         throw diskError(error, this.targetPath);
@@ -193,6 +194,87 @@ export class FileSink extends QueuedSink {
     if (this.sidecarPath && interrupted) return;
     await unlink(this.tempPath).catch(() => {});
     if (this.sidecarPath) await unlink(this.sidecarPath).catch(() => {});
+  }
+}
+
+/**
+ * A file that fits in one message: held in memory until verified, then
+ * written to its temporary name, closed and linked into place with blocking
+ * calls, one file at a time. Measured on this project's ext4 disk, creating
+ * 1,000 small files from the thread pool in parallel cost twice the kernel
+ * time of creating them in sequence, and each asynchronous step costs a
+ * thread-pool round trip; a tree of small files is dominated by both.
+ */
+export class SmallFileSink implements ByteSink<string> {
+  onWritten: (bytes: number) => void = () => {};
+  private chunks: Uint8Array[] = [];
+  private bytes = 0;
+  private committing = false;
+
+  constructor(
+    private readonly target: Promise<string>,
+    private readonly options: { overwrite: boolean; tree: OutputTree; maxBytes: number },
+  ) {
+    target.catch(() => {});
+  }
+
+  /** Fails early when the target exists and overwriting is off (the commit checks again). */
+  async ready(): Promise<void> {
+    const targetPath = await this.target;
+    const found = !this.options.overwrite && (await exists(targetPath));
+    // A small file may be committed before this check returns: then it found our own file.
+    if (found && !this.committing) throw existsError(targetPath);
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.bytes + chunk.length > this.options.maxBytes) {
+      throw new KadError("PROTOCOL", "the sender sent more than the file it announced");
+    }
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+  }
+
+  async finish(): Promise<void> {}
+
+  async commit(): Promise<string> {
+    this.committing = true;
+    const targetPath = await this.target;
+    this.options.tree.assertInsideSync(targetPath);
+    const tempPath = join(dirname(targetPath), `.kad-${randomBytes(6).toString("hex")}.part`);
+    try {
+      const fd = openSync(tempPath, "wx");
+      try {
+        writevSync(fd, this.chunks);
+      } finally {
+        closeSync(fd);
+      }
+      this.placeSync(tempPath, targetPath);
+    } catch (error) {
+      rmSync(tempPath, { force: true });
+      if (error instanceof KadError) throw error;
+      throw diskError(error as NodeJS.ErrnoException, dirname(targetPath));
+    }
+    this.chunks = [];
+    this.onWritten(this.bytes);
+    return targetPath;
+  }
+
+  async discard(): Promise<void> {
+    this.chunks = [];
+  }
+
+  private placeSync(tempPath: string, targetPath: string): void {
+    if (this.options.overwrite) {
+      renameSync(tempPath, targetPath);
+      return;
+    }
+    try {
+      linkSync(tempPath, targetPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") throw existsError(targetPath);
+      throw error;
+    }
+    unlinkSync(tempPath);
   }
 }
 

@@ -13,12 +13,15 @@ import {
   type ResumedStart,
 } from "../engine/file-receiver.js";
 import { KadError } from "../util/errors.js";
-import { FileSink, StreamSink } from "./byte-sink.js";
+import { FileSink, SmallFileSink, StreamSink } from "./byte-sink.js";
 import { nodeSha256 } from "./outgoing-file.js";
-import { prepareTarget } from "./output-path.js";
+import { OutputTree } from "./output-path.js";
 import { checkPrefix, type PartialStore } from "./partials.js";
 
 export type { IncomingFile };
+
+/** Files up to this size are held in memory until verified (SmallFileSink). */
+export const SMALL_FILE_BYTES = 64 * 1024;
 /** A received file; `stored` is its final path, or "-" for stdout. */
 export type SavedFile = ReceivedFile<string>;
 
@@ -39,10 +42,11 @@ export interface NodeReceiverOptions {
 
 export function createFileReceiver(options: NodeReceiverOptions): FileReceiver<string> {
   let streams = 0;
+  const tree = new OutputTree(options.output);
   return new FileReceiver<string>({
     hash: nodeSha256,
     openSink: (file) => {
-      if (options.output !== "-") return freshFileSink(options, file);
+      if (options.output !== "-") return freshFileSink(options, tree, file);
       streams += 1;
       if (streams > 1) {
         throw new KadError(
@@ -53,7 +57,7 @@ export function createFileReceiver(options: NodeReceiverOptions): FileReceiver<s
       }
       return new StreamSink(options.stdout);
     },
-    resume: (file, proposal) => continuePartial(options, file, proposal),
+    resume: (file, proposal) => continuePartial(options, tree, file, proposal),
     sendBack: options.sendBack,
     onFile: options.onFile,
     onProgress: options.onProgress,
@@ -62,25 +66,30 @@ export function createFileReceiver(options: NodeReceiverOptions): FileReceiver<s
   });
 }
 
-function freshFileSink(options: NodeReceiverOptions, file: IncomingFile): FileSink {
+function freshFileSink(options: NodeReceiverOptions, tree: OutputTree, file: IncomingFile) {
   const { partials } = options;
-  const target = prepareTarget(options.output, file.segments);
-  const sinkOptions = { overwrite: options.overwrite, outputDir: options.output };
-  if (!partials || !file.id || !file.fromKad) return new FileSink(target, sinkOptions);
+  const sinkOptions = { overwrite: options.overwrite, tree };
+  if (file.size >= 0 && file.size <= SMALL_FILE_BYTES) {
+    const maxBytes = file.size;
+    return new SmallFileSink(tree.prepareTarget(file.segments), { ...sinkOptions, maxBytes });
+  }
+  if (!partials || !file.id || !file.fromKad) {
+    return new FileSink(tree.prepareTarget(file.segments), sinkOptions);
+  }
   // A partial of an older version of this path can never be continued now.
-  const forgotten = partials.forgetPath(file.relativePath);
+  const target = partials
+    .forgetPath(file.relativePath)
+    .then(() => tree.prepareTarget(file.segments));
   const resumable = {
     store: partials,
     file: { path: file.relativePath, size: file.size, id: file.id },
   };
-  return new FileSink(
-    forgotten.then(() => target),
-    { ...sinkOptions, resumable },
-  );
+  return new FileSink(target, { ...sinkOptions, resumable });
 }
 
 async function continuePartial(
   options: NodeReceiverOptions,
+  tree: OutputTree,
   file: IncomingFile,
   proposal: { bytes: number; sha256: string },
 ): Promise<ResumedStart<string> | undefined> {
@@ -95,8 +104,8 @@ async function continuePartial(
     await partials.forget(entry);
     return undefined;
   }
-  const target = prepareTarget(options.output, file.segments);
+  const target = tree.prepareTarget(file.segments);
   const continueFrom = { entry, offset: proposal.bytes };
-  const sinkOptions = { overwrite: options.overwrite, outputDir: options.output, continueFrom };
+  const sinkOptions = { overwrite: options.overwrite, tree, continueFrom };
   return { sink: new FileSink(target, sinkOptions), hash: nodeSha256(hash), bytes: proposal.bytes };
 }

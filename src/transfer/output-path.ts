@@ -1,51 +1,105 @@
 /**
  * Creates the directories for a received file under the output directory and
- * returns its final path, refusing to follow a symbolic link on the way.
+ * returns its final path, refusing to follow a symbolic link on the way, and
+ * prepares the output directory itself.
  */
 import { randomBytes } from "node:crypto";
+import { realpathSync } from "node:fs";
 import { lstat, mkdir, open, realpath, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { KadError } from "../util/errors.js";
 
-export async function prepareTarget(outputDir: string, segments: string[]): Promise<string> {
-  const root = resolve(outputDir);
-  let directory = root;
-  for (const segment of segments.slice(0, -1)) {
-    directory = join(directory, segment);
-    await mkdir(directory).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "EEXIST") throw diskError(error, directory);
-    });
-    const info = await lstat(directory);
-    if (!info.isDirectory()) {
-      throw new KadError("EXISTS", `${directory} exists and is not a directory`, {
-        hint: "Move it away, or receive into another directory with --output.",
-      });
+/**
+ * The output directory of one receive. Directories it created or checked are
+ * remembered, so a tree of many files costs one check per directory, not one
+ * per file; the final check before each rename is never skipped.
+ */
+export class OutputTree {
+  readonly root: string;
+  private realRoot: Promise<string> | undefined;
+  private realRootSync: string | undefined;
+  private readonly checked = new Map<string, Promise<void>>();
+
+  constructor(outputDir: string) {
+    this.root = resolve(outputDir);
+  }
+
+  /** Creates the directories of a received file and returns its final path. */
+  async prepareTarget(segments: string[]): Promise<string> {
+    let directory = this.root;
+    for (const segment of segments.slice(0, -1)) {
+      directory = join(directory, segment);
+      await this.checkedDirectory(directory);
     }
+    const target = join(directory, segments.at(-1) ?? "file");
+    if (!target.startsWith(this.root + sep)) {
+      throw new KadError("PROTOCOL", "refusing a path outside the output directory");
+    }
+    return target;
   }
-  const target = join(directory, segments.at(-1) ?? "file");
-  if (!target.startsWith(root + sep)) {
-    throw new KadError("PROTOCOL", "refusing a path outside the output directory");
+
+  /**
+   * Refuses a target whose directory, links resolved, is not the output
+   * directory or below it: checked right before the rename, since a directory
+   * checked on the way in can be swapped for a link meanwhile.
+   */
+  async assertInside(target: string): Promise<void> {
+    const parent = dirname(resolve(target));
+    const [realRoot, realParent] = await Promise.all([this.resolvedRoot(), realpath(parent)]).catch(
+      (error: NodeJS.ErrnoException) => {
+        throw diskError(error, parent);
+      },
+    );
+    this.refuseOutside(parent, realRoot, realParent);
   }
-  await assertInsideOutput(root, target);
-  return target;
+
+  /** assertInside with blocking calls, for SmallFileSink's blocking commit. */
+  assertInsideSync(target: string): void {
+    const parent = dirname(resolve(target));
+    let realParent: string;
+    try {
+      this.realRootSync ??= realpathSync.native(this.root);
+      realParent = realpathSync.native(parent);
+    } catch (error) {
+      throw diskError(error as NodeJS.ErrnoException, parent);
+    }
+    this.refuseOutside(parent, this.realRootSync, realParent);
+  }
+
+  private refuseOutside(parent: string, realRoot: string, realParent: string): void {
+    if (realParent === realRoot || realParent.startsWith(realRoot + sep)) return;
+    throw new KadError("DISK", `${parent} leads outside the output directory ${this.root}`, {
+      hint: "Nothing was saved there; a symbolic link inside the output directory points elsewhere.",
+    });
+  }
+
+  private resolvedRoot(): Promise<string> {
+    this.realRoot ??= realpath(this.root);
+    return this.realRoot;
+  }
+
+  private checkedDirectory(directory: string): Promise<void> {
+    let check = this.checked.get(directory);
+    if (!check) {
+      check = makeDirectory(directory).then(() => this.assertInside(join(directory, "x")));
+      this.checked.set(directory, check);
+      check.catch(() => this.checked.delete(directory));
+    }
+    return check;
+  }
 }
 
-/**
- * Refuses a target whose directory, links resolved, is not the output
- * directory or below it: checked again right before the rename, since a
- * directory checked on the way in can be swapped for a link meanwhile.
- */
-export async function assertInsideOutput(outputDir: string, target: string): Promise<void> {
-  const parent = dirname(resolve(target));
-  const [realRoot, realParent] = await Promise.all([realpath(outputDir), realpath(parent)]).catch(
-    (error: NodeJS.ErrnoException) => {
-      throw diskError(error, parent);
-    },
-  );
-  if (realParent === realRoot || realParent.startsWith(realRoot + sep)) return;
-  throw new KadError("DISK", `${parent} leads outside the output directory ${outputDir}`, {
-    hint: "Nothing was saved there; a symbolic link inside the output directory points elsewhere.",
+/** mkdir that accepts an existing directory and refuses anything else, links included. */
+async function makeDirectory(directory: string): Promise<void> {
+  await mkdir(directory).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "EEXIST") throw diskError(error, directory);
   });
+  const info = await lstat(directory);
+  if (!info.isDirectory()) {
+    throw new KadError("EXISTS", `${directory} exists and is not a directory`, {
+      hint: "Move it away, or receive into another directory with --output.",
+    });
+  }
 }
 
 export function diskError(error: NodeJS.ErrnoException, path: string): KadError {

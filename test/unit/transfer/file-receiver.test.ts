@@ -7,6 +7,7 @@ import {
   createFileReceiver,
   type NodeReceiverOptions,
   type SavedFile,
+  SMALL_FILE_BYTES,
 } from "../../../src/transfer/file-receiver.js";
 import { useTempDir } from "../../helpers/temp-dir.js";
 
@@ -157,23 +158,33 @@ describe("FileReceiver", () => {
     expect(await readdir(join(dir, "elsewhere"))).toEqual(["pwned.txt"]);
   });
 
-  it("does not rename into place when the file's directory became a link outside meanwhile", async () => {
-    const dir = await useTempDir();
-    await mkdir(join(dir, "elsewhere"));
-    await mkdir(join(dir, "out"));
-    const { r } = receiver(join(dir, "out"));
-    const data = bytes("x");
-    r.handle(JSON.stringify({ name: "x", size: 1, type: "", kad: { v: 1, path: "d/x" } }));
-    r.handle(data);
-    await expect
-      .poll(async () => (await readdir(join(dir, "out", "d"))).some((n) => n.endsWith(".part")))
-      .toBe(true);
-    await rename(join(dir, "out", "d"), join(dir, "elsewhere", "d"));
-    await symlink(join(dir, "elsewhere", "d"), join(dir, "out", "d"));
-    r.handle(JSON.stringify({ kad: "eof", bytes: 1, sha256: sha(data) }));
-    await expect(r.done).rejects.toThrow(/outside the output directory/);
-    expect(await readdir(join(dir, "elsewhere", "d"))).toEqual([]);
-  });
+  it.each([
+    ["a small file, held in memory", 1],
+    ["a larger file, written as it arrives", SMALL_FILE_BYTES + 1],
+  ])(
+    "does not rename into place when the file's directory became a link outside meanwhile: %s",
+    async (_, size) => {
+      const dir = await useTempDir();
+      await mkdir(join(dir, "elsewhere"));
+      await mkdir(join(dir, "out"));
+      const { r } = receiver(join(dir, "out"));
+      const data = new Uint8Array(size).fill(7);
+      r.handle(JSON.stringify({ name: "x", size, type: "", kad: { v: 1, path: "d/x" } }));
+      r.handle(data);
+      const ready = async () => {
+        const names = await readdir(join(dir, "out", "d")).catch(() => null);
+        return names !== null && (size === 1 || names.some((n) => n.endsWith(".part")));
+      };
+      await expect.poll(ready).toBe(true);
+      // Let the receiver finish its own checks of d before d is swapped.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await rename(join(dir, "out", "d"), join(dir, "elsewhere", "d"));
+      await symlink(join(dir, "elsewhere", "d"), join(dir, "out", "d"));
+      r.handle(JSON.stringify({ kad: "eof", bytes: size, sha256: sha(data) }));
+      await expect(r.done).rejects.toThrow(/outside the output directory/);
+      expect(await readdir(join(dir, "elsewhere", "d"))).toEqual([]);
+    },
+  );
 
   it("does not replace an existing file unless told to", async () => {
     const dir = await useTempDir();
@@ -195,7 +206,7 @@ describe("FileReceiver", () => {
   it("removes the temporary file when aborted mid-file", async () => {
     const dir = await useTempDir();
     const { r } = receiver(dir);
-    r.handle(JSON.stringify({ name: "big", size: 100, type: "" }));
+    r.handle(JSON.stringify({ name: "big", size: SMALL_FILE_BYTES + 100, type: "" }));
     r.handle(bytes("partial"));
     await expect
       .poll(async () => (await readdir(dir)).some((name) => name.endsWith(".part")))
