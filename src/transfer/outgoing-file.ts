@@ -41,6 +41,8 @@ async function identityOf(source: SendSource): Promise<string | undefined> {
   return `${source.size}-${Math.floor(info.mtimeMs)}-${head.digest("hex").slice(0, 32)}`;
 }
 
+/** Larger files are read in blocks of this size and sent in chunks: fewer reads, same messages. */
+const READ_BLOCK_BYTES = 1024 * 1024;
 /** Files up to this size are read in one blocking call (see readSmall). */
 const SMALL_FILE_BYTES = 64 * 1024;
 
@@ -58,7 +60,7 @@ async function* chunksOf(
   const input =
     source.kind === "file"
       ? createReadStream(source.absolutePath, {
-          highWaterMark: chunkBytes,
+          highWaterMark: READ_BLOCK_BYTES,
           start,
           end: source.size - 1,
         })

@@ -109,7 +109,9 @@ export class RtcChannel implements OutgoingChannel {
   }
 
   private deliver(raw: string | Buffer | ArrayBuffer): void {
-    const message = typeof raw === "string" ? raw : new Uint8Array(raw);
+    // A Buffer is already a Uint8Array: wrapping it again would copy every chunk.
+    const message =
+      typeof raw === "string" || raw instanceof Uint8Array ? raw : new Uint8Array(raw);
     if (this.handler) {
       this.handler(message);
       return;
