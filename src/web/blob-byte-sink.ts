@@ -6,11 +6,9 @@
  * that stalls) must not grow the tab's memory.
  */
 import type { ByteSink } from "../engine/ports.js";
+import { MAX_QUEUED_BYTES } from "../engine/transfer-limits.js";
 import { KadError } from "../util/errors.js";
 import type { ReceiveSink } from "./receive-sink.js";
-
-/** Bytes queued for storage at most; a kad sender stays within its 16 MiB window. */
-export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 export class BlobByteSink implements ByteSink<Blob> {
   onWritten: (total: number) => void = () => {};
