@@ -48,7 +48,7 @@ export class RoomSession {
   private readonly turnedAwayLine: HTMLElement;
   private incoming = 0;
   private turnedAway = 0;
-  /** Connections this tab opened to send, numbered on the rows they carry (tests read it). */
+  /** Connections of this tab, numbered on the rows they carry (tests read it). */
   private connections = 0;
 
   constructor(
@@ -114,7 +114,11 @@ export class RoomSession {
     }
     this.incoming += 1;
     const name = this.members.nameOf(initiate.from);
-    const group = new RowGroup((row) => this.addRow(row));
+    const connection = String(++this.connections);
+    const group = new RowGroup((row) => {
+      row.element.dataset.connection = connection;
+      this.addRow(row);
+    });
     const first = group.add(new TransferRow("receive", name, "Incoming file"));
     first.setStatus("Connecting…");
     const rows = new Map<number, TransferRow>();
