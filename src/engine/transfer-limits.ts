@@ -24,3 +24,8 @@ export const CLOSE_PATIENCE_MS = 60_000;
 export const REFUSAL_GRACE_MS = 500;
 /** Files a session sender may have sent but not yet seen acknowledged. */
 export const MAX_UNACKED_FILES = 64;
+/**
+ * Bytes a receiver queues for storage at most. A kad sender stays within its
+ * window; one that ignores it (or storage that stalls) must not grow memory.
+ */
+export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;

@@ -74,14 +74,11 @@ const RESPONDER_TRANSITIONS: Record<ResponderState, ResponderState[]> = {
 export const INITIATE_ATTEMPT_TIMEOUTS_MS = [3_000, 5_000, 12_000];
 
 class StateMachine<S extends string> {
-  readonly history: S[];
   constructor(
     private current: S,
     private readonly transitions: Record<S, S[]>,
     private readonly onState?: (state: S) => void,
-  ) {
-    this.history = [current];
-  }
+  ) {}
 
   get state(): S {
     return this.current;
@@ -92,7 +89,6 @@ class StateMachine<S extends string> {
       throw new KadError("INTERNAL", `handshake cannot go from ${this.current} to ${next}`);
     }
     this.current = next;
-    this.history.push(next);
     this.onState?.(next);
   }
 }

@@ -151,10 +151,6 @@ export class RpcEndpoint {
     return this.pending.size;
   }
 
-  notify(type: string, payload: unknown): void {
-    this.options.send(encodeFrame({ type, payload }));
-  }
-
   request(type: string, payload: unknown, timeoutMs = RPC_TIMEOUT_MS): Promise<IncomingReply> {
     const id = newId();
     const promise = this.expectReply(id, type, timeoutMs);

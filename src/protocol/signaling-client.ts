@@ -99,10 +99,6 @@ export class SignalingClient {
     return this.memberList;
   }
 
-  get isJoined(): boolean {
-    return this.state === "joined";
-  }
-
   /** Sends `connect`; maps the reply's `err` to a KadError. */
   async join(payload: ConnectPayload): Promise<void> {
     let reply: unknown;

@@ -52,9 +52,6 @@ export const CONNECT_ERRORS = [
 export type ConnectError = (typeof CONNECT_ERRORS)[number];
 
 export const connectReplySchema = z.object({ err: z.string().max(64).nullable() });
-export interface ConnectReply {
-  err: ConnectError | null;
-}
 
 // ---- Signaling: users ----------------------------------------------------
 

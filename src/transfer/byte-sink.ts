@@ -9,16 +9,12 @@ import { type FileHandle, link, lstat, open, rename, unlink } from "node:fs/prom
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import type { ByteSink } from "../engine/ports.js";
+import { MAX_QUEUED_BYTES } from "../engine/transfer-limits.js";
 import { KadError } from "../util/errors.js";
 import { diskError, type OutputTree } from "./output-path.js";
 import type { PartialEntry, PartialStore } from "./partials.js";
 
 const MAX_BATCH_CHUNKS = 1024;
-/**
- * Bytes queued for the disk at most. A kad sender stays within its 16 MiB
- * window; one that ignores it (or a disk that stalls) must not grow memory.
- */
-export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 export abstract class QueuedSink implements ByteSink<string> {
   written = 0;

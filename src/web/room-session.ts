@@ -9,8 +9,14 @@ import { toPageError } from "./kad-errors.js";
 import { MembersList } from "./members-list.js";
 import { cancelled, describeError, PageError } from "./page-error.js";
 import { answerInitiate, initiateTo, type LinkOptions, type PeerLink } from "./peer-link.js";
-import { GOODBYE_MS, receiveFile } from "./receive-transfer.js";
-import { sendFile } from "./send-transfer.js";
+import {
+  GOODBYE_MS,
+  type IncomingFile,
+  type PageReceivedFile,
+  receiveFiles,
+} from "./receive-transfer.js";
+import { RowGroup } from "./row-group.js";
+import { type SendObserver, sendFiles } from "./send-transfer.js";
 import type { IncomingInitiate, Signaling } from "./signaling.js";
 import { TransferRow } from "./transfer-row.js";
 
@@ -42,6 +48,8 @@ export class RoomSession {
   private readonly turnedAwayLine: HTMLElement;
   private incoming = 0;
   private turnedAway = 0;
+  /** Connections of this tab, numbered on the rows they carry (tests read it). */
+  private connections = 0;
 
   constructor(
     private signaling: Signaling,
@@ -106,25 +114,33 @@ export class RoomSession {
     }
     this.incoming += 1;
     const name = this.members.nameOf(initiate.from);
-    const row = this.addRow(new TransferRow("receive", name, "Incoming file"));
-    row.setStatus("Connecting…");
-    void this.track(initiate.from, row, async ({ onLink, signal }) => {
+    const connection = String(++this.connections);
+    const group = new RowGroup((row) => {
+      row.element.dataset.connection = connection;
+      this.addRow(row);
+    });
+    const first = group.add(new TransferRow("receive", name, "Incoming file"));
+    first.setStatus("Connecting…");
+    const rows = new Map<number, TransferRow>();
+    const rowOf = (file: IncomingFile) => rows.get(file.index) ?? first;
+    void this.track(initiate.from, group, async ({ onLink, signal }) => {
       const link = onLink(await answerInitiate(this.signaling, initiate, this.options));
-      const file = await receiveFile(link, signal, {
-        onMetadata: (incoming, sink) => {
-          row.element.dataset.sink = sink;
-          row.start(incoming.path, incoming.size);
+      await receiveFiles(link, signal, {
+        onFile: (file) => {
+          const row = file.index === 0 ? first : group.add(new TransferRow("receive", name, ""));
+          rows.set(file.index, row);
+          row.start(file.relativePath, file.size);
         },
-        onProgress: (bytes) => row.progress(bytes),
+        onSink: (file, sink) => {
+          rowOf(file).element.dataset.sink = sink;
+        },
+        onProgress: (file, bytes) => rowOf(file).progress(bytes),
+        onFileDone: (file) => finishReceived(rowOf(file), file),
         onSessionEnd: ({ files }) =>
-          row.note(`${name} has finished sending (${files} ${files === 1 ? "file" : "files"}).`),
+          [...rows.values()]
+            .at(-1)
+            ?.note(`${name} has finished sending (${files} ${files === 1 ? "file" : "files"}).`),
       });
-      const save = h(
-        "a",
-        { class: "button", href: URL.createObjectURL(file.blob), download: file.name },
-        `Save ${file.name}`,
-      );
-      row.finish(file.sha256 ? "Received, SHA-256 verified." : "Received.", file.bytes, save);
     }).finally(() => {
       this.incoming -= 1;
     });
@@ -138,40 +154,32 @@ export class RoomSession {
     this.turnedAwayLine.textContent = `Turned away ${files}: ${MAX_CONCURRENT_INCOMING} were already arriving. The sender can try again once one of those ends.`;
   }
 
+  /** The files picked at once go together: one connection if the receiver takes a session. */
   private send(member: Member, files: File[]): void {
-    const batch = { files: files.length, bytes: files.reduce((sum, file) => sum + file.size, 0) };
-    files.forEach((file, index) => {
-      const row = this.addRow(new TransferRow("send", member.name, file.name));
-      row.setStatus(`Queued for ${member.name}…`);
-      const last = index === files.length - 1;
-      const previous = this.sendQueues.get(member.id) ?? Promise.resolve();
-      const next = previous.then(() =>
-        this.track(member.id, row, async ({ onLink, signal }) => {
-          row.setStatus(`Connecting to ${member.name}…`);
-          const link = onLink(await initiateTo(this.signaling, member.id, this.options));
-          row.start(file.name, file.size);
-          const outcome = await sendFile(link, file, {
-            signal,
-            onProgress: (bytes) => row.progress(bytes),
-            sessionEnd: last ? batch : undefined,
-          });
-          row.finish(
-            outcome.verified ? "Sent; the receiver verified its SHA-256." : "Sent.",
-            file.size,
-          );
+    const group = new RowGroup((row) => this.addRow(row));
+    const rows = files.map((file) => group.add(new TransferRow("send", member.name, file.name)));
+    for (const row of rows) row.setStatus(`Queued for ${member.name}…`);
+    const previous = this.sendQueues.get(member.id) ?? Promise.resolve();
+    const next = previous.then(() =>
+      this.track(member.id, group, ({ onLink, signal }) =>
+        sendFiles({
+          files,
+          signal,
+          connect: async () => onLink(await initiateTo(this.signaling, member.id, this.options)),
+          observer: sendObserver(rows, files, member.name, () => ++this.connections),
         }),
-      );
-      this.sendQueues.set(member.id, next);
-    });
+      ),
+    );
+    this.sendQueues.set(member.id, next);
   }
 
   /**
-   * Runs one transfer with a Cancel button, fails its row on any error, and
-   * always releases the connection.
+   * Runs one transfer with a Cancel button, fails its open rows on any
+   * error, and always releases its connections.
    */
   private async track(
     peerId: string,
-    row: TransferRow,
+    group: RowGroup,
     work: (context: TransferContext) => Promise<void>,
   ): Promise<void> {
     let link: PeerLink | undefined;
@@ -181,12 +189,14 @@ export class RoomSession {
     });
     if (entry) this.active.add(entry);
     const cancel = new AbortController();
-    row.allowCancel(() => {
+    group.allowCancel(() => {
       // Listeners on the signal say goodbye to a kad peer before the channels close.
       cancel.abort();
       entry?.abort(cancelled());
     });
     const onLink = (established: PeerLink) => {
+      // A pick sent one connection per file: the previous file's is done.
+      if (link) lingerThenClose(link);
       link = established;
       if (entry) entry.link = established;
       return established;
@@ -197,7 +207,7 @@ export class RoomSession {
     } catch (error) {
       const failure = toPageError(error);
       const wasCancelled = failure instanceof PageError && failure.kind === "cancelled";
-      row.fail(describeError(failure), wasCancelled ? "cancelled" : "failed");
+      group.fail(describeError(failure), wasCancelled ? "cancelled" : "failed");
       // Closing the channels ends the transfer code still waiting on them. It
       // waits a moment so a goodbye to a kad peer (why it stopped) gets there
       // first, and the connection goes a moment after that.
@@ -208,7 +218,7 @@ export class RoomSession {
       }, GOODBYE_MS);
       setTimeout(() => failed?.pc.close(), GOODBYE_MS + CLOSE_AFTER_FAILURE_MS);
     } finally {
-      row.allowCancel(undefined);
+      group.allowCancel(undefined);
       if (entry) this.active.delete(entry);
     }
   }
@@ -255,4 +265,41 @@ function giveUpWhenConnectionDrops(
     if (dropped()) giveUp();
   });
   setTimeout(giveUp, PEER_LEFT_GRACE_MS);
+}
+
+/** The rows of a pick follow the engine's progress; each names the connection it went on. */
+function sendObserver(
+  rows: TransferRow[],
+  files: File[],
+  memberName: string,
+  nextConnection: () => number,
+): SendObserver {
+  const rowAt = (index: number) => rows[index] as TransferRow;
+  const sizeAt = (index: number) => files[index]?.size ?? 0;
+  return {
+    onConnection: (index) => {
+      const number = String(nextConnection());
+      for (const row of rows.slice(index)) {
+        row.element.dataset.connection = number;
+        if (row.open) row.setStatus(`Connecting to ${memberName}…`);
+      }
+    },
+    onStart: (index) => rowAt(index).start(files[index]?.name ?? "", sizeAt(index)),
+    onProgress: (index, bytes) => rowAt(index).progress(bytes),
+    onDone: (index, verified) =>
+      rowAt(index).finish(
+        verified ? "Sent; the receiver verified its SHA-256." : "Sent.",
+        sizeAt(index),
+      ),
+  };
+}
+
+function finishReceived(row: TransferRow, file: PageReceivedFile): void {
+  const name = file.segments.at(-1) ?? "file";
+  const save = h(
+    "a",
+    { class: "button", href: URL.createObjectURL(file.stored), download: name },
+    `Save ${name}`,
+  );
+  row.finish(file.fromKad ? "Received, SHA-256 verified." : "Received.", file.bytes, save);
 }

@@ -1,130 +1,183 @@
 /**
- * Sends one file on the sender's own `share` channel (browser-protocol.md
- * section 4): a metadata text message, then binary chunks with backpressure.
- * To an original receiver that is all, and its closing the channel means done.
- * To a kad receiver (it said hello) the page adds the SHA-256 at the end and
- * waits for the receiver's acknowledgement; after a batch's last file it
- * says the session is over, so `kad receive` can exit.
+ * Sends the files a person picked for one member, through the transfer
+ * engine (src/engine/file-sender.ts) on the sender's own `share` channel.
+ *
+ *   connect --hello with session:true--> every file on this connection, the
+ *      |                                 next one's bytes while the last is
+ *      |                                 verified (at most MAX_UNACKED_FILES
+ *      |                                 unacknowledged), then the session end
+ *      └--other kad receiver or silence--> one connection (initiate) per file;
+ *                                          to kad, the session end after the last
+ *
+ * An original browser receiver (it never says hello) gets exactly the
+ * original protocol, and its closing the channel means done.
  */
 import {
-  encodeShareMessage,
-  type FileMetadata,
-  KAD_SHARE_VERSION,
-} from "../protocol/share-messages.js";
-import { bufferDrained, channelClosed, connectionLost, peerLeft } from "./channel-waits.js";
+  confirmFile,
+  type OutgoingFile,
+  type SendContext,
+  sendFileBytes,
+  sendSessionEnd,
+} from "../engine/file-sender.js";
+import type { OutgoingChannel } from "../engine/ports.js";
+import { ReceiverReplies } from "../engine/receiver-replies.js";
+import { HELLO_WAIT_MS, MAX_UNACKED_FILES } from "../engine/transfer-limits.js";
+import { encodeShareMessage } from "../protocol/share-messages.js";
+import { channelClosed, connectionLost } from "./channel-waits.js";
+import { outgoingBrowserFile } from "./outgoing-browser-file.js";
 import { PageError } from "./page-error.js";
 import type { PeerLink } from "./peer-link.js";
-import { ReceiverWatch } from "./receiver-watch.js";
-import { createSha256, type StreamingHash } from "./sha256.js";
+import { channelGone, rtcOutgoingChannel } from "./rtc-outgoing-channel.js";
+import { createSha256 } from "./sha256.js";
+import { transferPageError } from "./transfer-errors.js";
 
-/** 64 KiB messages fit any peer's max-message-size (Chromium and libdatachannel: 256 KiB). */
-export const SEND_CHUNK_BYTES = 64 * 1024;
-const READ_BLOCK_BYTES = 1024 * 1024;
-/** Chromium closes a channel whose send buffer passes 16 MiB; stay well under. */
-const HIGH_WATER_BYTES = 4 * 1024 * 1024;
-const LOW_WATER_BYTES = 1024 * 1024;
-/** A kad receiver says hello as its channel opens; an original one never does. */
-const HELLO_WAIT_MS = 1_500;
-/** Verifying and storing the last bytes can take a while on a slow disk. */
-const ACK_PATIENCE_MS = 120_000;
-/** How long an original receiver may take to close the channel after the last byte. */
-const CLOSE_PATIENCE_MS = 60_000;
+export interface SendObserver {
+  /** A new connection carries the files from `index` on. */
+  onConnection(index: number): void;
+  onStart(index: number): void;
+  onProgress(index: number, bytes: number): void;
+  /** `verified`: the receiver confirmed size and SHA-256 (kad only). */
+  onDone(index: number, verified: boolean): void;
+}
 
-export type ProgressListener = (bytes: number) => void;
-
-export interface SendOptions {
+export interface SendRequest {
+  files: File[];
+  /** A new connection to the receiver (one initiate). */
+  connect(): Promise<PeerLink>;
   /** Cancelling tells a kad receiver why the bytes stop. */
   signal: AbortSignal;
-  onProgress: ProgressListener;
-  /** Set on a batch's last file: tells a kad receiver that nothing more follows. */
-  sessionEnd?: { files: number; bytes: number };
+  observer: SendObserver;
 }
 
-export interface SendOutcome {
-  /** The receiver confirmed size and SHA-256 (kad only). */
-  verified: boolean;
+interface Connection {
+  channel: OutgoingChannel;
+  replies: ReceiverReplies;
+  /** Rejects once the connection or the receiver's channel is gone. */
+  lost: Promise<never>;
 }
 
-export async function sendFile(
-  link: PeerLink,
-  file: File,
-  options: SendOptions,
-): Promise<SendOutcome> {
-  const channel = link.own;
-  const watch = new ReceiverWatch(link);
-  const lost = connectionLost(link);
-  const closedEarly = channelClosed(channel).then(() => Promise.reject(peerLeft()));
-  const kad = await watch.waitForHello(HELLO_WAIT_MS);
-  options.signal.addEventListener(
-    "abort",
-    () => {
-      if (!kad || channel.readyState !== "open") return;
-      const message = "cancelled in the browser";
-      channel.send(encodeShareMessage({ kad: "error", code: "INTERRUPTED", message }));
-    },
-    { once: true },
-  );
-  const metadata: FileMetadata = { name: file.name, size: file.size, type: file.type };
-  channel.send(encodeShareMessage(kad ? { ...metadata, kad: { v: KAD_SHARE_VERSION } } : metadata));
-  const hash = kad ? createSha256() : undefined;
-  await Promise.race([streamBytes(channel, file, hash, options.onProgress), lost, closedEarly]);
-  if (!hash) {
-    await Promise.race([channelClosed(channel), lost, patience(CLOSE_PATIENCE_MS)]);
-    options.onProgress(file.size);
-    return { verified: false };
-  }
-  const sha256 = hash.hex();
-  channel.send(encodeShareMessage({ kad: "eof", bytes: file.size, sha256 }));
-  const ack = await Promise.race([watch.waitForAck(ACK_PATIENCE_MS), lost]);
-  if (ack.bytes !== file.size || ack.sha256 !== sha256) {
-    throw new PageError("integrity", "The receiver got different bytes; it did not keep the file.");
-  }
-  options.onProgress(file.size);
-  if (options.sessionEnd) channel.send(encodeShareMessage({ kad: "end", ...options.sessionEnd }));
-  await bufferDrained(channel);
-  return { verified: true };
-}
-
-async function streamBytes(
-  channel: RTCDataChannel,
-  file: File,
-  hash: StreamingHash | undefined,
-  onProgress: ProgressListener,
-): Promise<void> {
-  channel.bufferedAmountLowThreshold = LOW_WATER_BYTES;
-  let sent = 0;
-  let nextBlock = readBlock(file, 0);
-  while (sent < file.size) {
-    const block = await nextBlock;
-    if (block.byteLength === 0)
-      throw new PageError("storage", "The file changed while it was being sent.");
-    const blockEnd = sent + block.byteLength;
-    nextBlock =
-      blockEnd < file.size ? readBlock(file, blockEnd) : Promise.resolve(new Uint8Array(0));
-    hash?.update(block);
-    for (let offset = 0; offset < block.byteLength; offset += SEND_CHUNK_BYTES) {
-      if (channel.bufferedAmount > HIGH_WATER_BYTES) await bufferDrained(channel);
-      if (channel.readyState !== "open") throw peerLeft();
-      channel.send(block.subarray(offset, offset + SEND_CHUNK_BYTES));
-    }
-    sent = blockEnd;
-    onProgress(Math.max(0, sent - channel.bufferedAmount));
-  }
-}
-
-async function readBlock(file: File, offset: number): Promise<Uint8Array<ArrayBuffer>> {
+export async function sendFiles(request: SendRequest): Promise<void> {
   try {
-    return new Uint8Array(await file.slice(offset, offset + READ_BLOCK_BYTES).arrayBuffer());
-  } catch {
-    throw new PageError("storage", `Cannot read ${file.name} any more; was it moved or changed?`);
+    const first = await open(request, 0);
+    const kad = await first.replies.waitForHello(HELLO_WAIT_MS);
+    if (request.files.length > 1 && first.replies.takesOneFile) refuseSingle(first, request);
+    if (first.replies.takesSession) await sendOverOneConnection(request, first);
+    else await sendConnectionPerFile(request, first, kad);
+  } catch (error) {
+    throw transferPageError(error, "send");
   }
 }
 
-function patience(ms: number): Promise<never> {
-  return new Promise((_, reject) => {
-    setTimeout(
-      () => reject(new PageError("timeout", "The receiver did not confirm the end of the file.")),
-      ms,
-    );
+async function open(request: SendRequest, index: number): Promise<Connection> {
+  request.observer.onConnection(index);
+  const link = await request.connect();
+  const replies = new ReceiverReplies();
+  link.inbox.listen((message) =>
+    replies.feed(typeof message === "string" ? message : new Uint8Array(message)),
+  );
+  const lost = Promise.race([connectionLost(link), channelClosed(link.remote)]).then(() => {
+    throw channelGone();
   });
+  lost.catch((error) => replies.fail(error));
+  const channel = rtcOutgoingChannel(link.own, link.pc);
+  request.signal.addEventListener("abort", () => tellCancelled(channel, replies), { once: true });
+  return { channel, replies, lost };
+}
+
+function tellCancelled(channel: OutgoingChannel, replies: ReceiverReplies): void {
+  if (!replies.isKad) return;
+  const message = "cancelled in the browser";
+  try {
+    channel.sendText(encodeShareMessage({ kad: "error", code: "INTERRUPTED", message }));
+  } catch {
+    // Already closed: the receiver notices by itself.
+  }
+}
+
+function contextFor(connection: Connection, session: boolean): SendContext {
+  return {
+    channel: connection.channel,
+    replies: connection.replies,
+    hash: createSha256,
+    session,
+    resume: false,
+    sentBefore: 0,
+    onProgress: () => {},
+  };
+}
+
+async function sendOverOneConnection(request: SendRequest, connection: Connection): Promise<void> {
+  const { files, observer } = request;
+  const context = contextFor(connection, true);
+  const failed = failureOf(connection.lost);
+  const confirmations: Promise<void>[] = [];
+  let confirmed: Promise<void> = Promise.resolve();
+  let bytes = 0;
+  for (const [index, picked] of files.entries()) {
+    const older = confirmations[index - MAX_UNACKED_FILES];
+    if (older) await Promise.race([older, failed.promise]);
+    const file = outgoingBrowserFile(picked);
+    observer.onStart(index);
+    context.onProgress = (done) => observer.onProgress(index, done);
+    const sent = await Promise.race([sendFileBytes(file, context), failed.promise]);
+    context.sentBefore += sent.bytes;
+    bytes += sent.bytes;
+    confirmed = confirmed
+      .then(() => confirmFile(file, sent, context))
+      .then(() => observer.onDone(index, true));
+    confirmed.catch(failed.fail);
+    confirmations.push(confirmed);
+  }
+  await Promise.race([confirmed, failed.promise]);
+  await endSession(connection, files.length, bytes);
+}
+
+async function sendConnectionPerFile(
+  request: SendRequest,
+  first: Connection,
+  kad: boolean,
+): Promise<void> {
+  const { files, observer } = request;
+  let connection = first;
+  let bytes = 0;
+  for (const [index, picked] of files.entries()) {
+    if (index > 0) {
+      connection = await open(request, index);
+      await connection.replies.waitForHello(kad ? HELLO_WAIT_MS : 0);
+    }
+    const file: OutgoingFile = outgoingBrowserFile(picked);
+    const context = contextFor(connection, false);
+    context.onProgress = (done) => observer.onProgress(index, done);
+    observer.onStart(index);
+    const sending = sendFileBytes(file, context).then((sent) => confirmFile(file, sent, context));
+    await Promise.race([sending, connection.lost]);
+    bytes += file.size;
+    observer.onDone(index, connection.replies.isKad);
+  }
+  if (connection.replies.isKad) await endSession(connection, files.length, bytes);
+}
+
+/** Tells a kad receiver nothing more follows; it closes once it has read that. */
+async function endSession(connection: Connection, files: number, bytes: number): Promise<void> {
+  sendSessionEnd(connection.channel, files, bytes);
+  await connection.channel.drain();
+}
+
+/** `kad receive -o -` takes one file: say why nothing comes, then fail. */
+function refuseSingle(connection: Connection, request: SendRequest): never {
+  const count = request.files.length;
+  const message = `the receiver writes to stdout (-o -) and takes one file, but ${count} were chosen`;
+  connection.channel.sendText(encodeShareMessage({ kad: "error", code: "PROTOCOL", message }));
+  throw new PageError("protocol", `The receiver takes a single file, but ${count} were chosen.`);
+}
+
+/** The first failure among pipelined confirmations, or the connection's loss. */
+function failureOf(lost: Promise<never>): { promise: Promise<never>; fail(error: unknown): void } {
+  let fail: (error: unknown) => void = () => {};
+  const failure = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  const promise = Promise.race([failure, lost]);
+  promise.catch(() => {});
+  return { promise, fail };
 }

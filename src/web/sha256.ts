@@ -5,13 +5,9 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import type { HashFactory } from "../engine/ports.js";
 
-export interface StreamingHash {
-  update(chunk: Uint8Array): void;
-  hex(): string;
-}
-
-export function createSha256(): StreamingHash {
+export const createSha256: HashFactory = () => {
   const hash = sha256.create();
   return {
     update: (chunk) => {
@@ -19,4 +15,4 @@ export function createSha256(): StreamingHash {
     },
     hex: () => bytesToHex(hash.digest()),
   };
-}
+};

@@ -52,6 +52,15 @@ export class TransferRow {
     this.setState("waiting");
   }
 
+  get state(): RowState {
+    return this.element.dataset.state as RowState;
+  }
+
+  /** Neither done nor failed nor cancelled yet. */
+  get open(): boolean {
+    return this.state === "waiting" || this.state === "active";
+  }
+
   setState(state: RowState): void {
     this.element.dataset.state = state;
   }

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { MAX_QUEUED_BYTES, StreamSink } from "../../../src/transfer/byte-sink.js";
+import { MAX_QUEUED_BYTES } from "../../../src/engine/transfer-limits.js";
+import { StreamSink } from "../../../src/transfer/byte-sink.js";
 
 describe("ByteSink", () => {
   it("refuses to queue more than its bound when the output does not keep up", () => {

@@ -7,9 +7,10 @@ import { describe, expect, it, vi } from "vitest";
 import { Inbox, type PeerLink } from "../../../src/web/peer-link.js";
 import {
   GOODBYE_MS,
+  type PageReceivedFile,
   RECEIVE_STALL_MS,
   type ReceiveObserver,
-  receiveFile,
+  receiveFiles,
 } from "../../../src/web/receive-transfer.js";
 
 class FakeChannel extends EventTarget {
@@ -41,7 +42,14 @@ function fakeLink() {
   return { link, own, remote };
 }
 
-const observer: ReceiveObserver = { onMetadata: () => undefined, onProgress: () => undefined };
+const observer: ReceiveObserver = {
+  onFile: () => undefined,
+  onProgress: () => undefined,
+  onFileDone: () => undefined,
+};
+/** The one file of a connection. */
+const receiveFile = (link: PeerLink, signal: AbortSignal, watcher: ReceiveObserver) =>
+  receiveFiles(link, signal, watcher).then((files) => files[0] as PageReceivedFile);
 const bytes = (length: number) => Uint8Array.from({ length }, (_, i) => (i * 7) % 256);
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 const MiB = 1024 * 1024;
@@ -54,9 +62,15 @@ describe("receiveFile", () => {
     for (let offset = 0; offset < 300; offset += 128)
       remote.deliver(bytes(300).slice(offset, offset + 128));
     const file = await done;
-    expect(file).toMatchObject({ name: "notes.txt", size: 300, bytes: 300, fromKad: false });
-    expect(new Uint8Array(await file.blob.arrayBuffer())).toEqual(bytes(300));
-    expect(own.sent).toEqual([{ kad: "hello", v: 1 }]);
+    expect(file).toMatchObject({
+      relativePath: "notes.txt",
+      size: 300,
+      bytes: 300,
+      fromKad: false,
+    });
+    expect(file.stored.type).toBe("application/octet-stream");
+    expect(new Uint8Array(await file.stored.arrayBuffer())).toEqual(bytes(300));
+    expect(own.sent).toEqual([{ kad: "hello", v: 1, session: true }]);
     expect(remote.readyState).toBe("closed");
   });
 
@@ -75,7 +89,32 @@ describe("receiveFile", () => {
     expect(kinds[0]).toBe("hello");
     expect(kinds.filter((kind) => kind === "written").length).toBeGreaterThanOrEqual(2);
     expect(own.sent.at(-1)).toEqual({ kad: "ack", bytes: data.length, sha256: sha256(data) });
-    expect(remote.readyState).toBe("open");
+  });
+
+  it("takes every file of a kad sender's session on one connection, then closes", async () => {
+    const { link, own, remote } = fakeLink();
+    const ends: unknown[] = [];
+    const done = receiveFiles(link, new AbortController().signal, {
+      ...observer,
+      onSessionEnd: (summary) => ends.push(summary),
+    });
+    const kad = { v: 1, session: true };
+    for (const [index, name] of ["a.bin", "dir/b.bin"].entries()) {
+      const data = bytes(1000 + index);
+      remote.deliver(JSON.stringify({ name, size: data.length, type: "", kad }));
+      remote.deliver(data);
+      remote.deliver(JSON.stringify({ kad: "eof", bytes: data.length, sha256: sha256(data) }));
+    }
+    remote.deliver(JSON.stringify({ kad: "end", files: 2, bytes: 2001 }));
+    const files = await done;
+    expect(files.map((file) => [file.relativePath, file.bytes])).toEqual([
+      ["a.bin", 1000],
+      ["dir/b.bin", 1001],
+    ]);
+    expect(ends).toEqual([{ files: 2, bytes: 2001 }]);
+    expect(own.sent.filter((m) => (m as { kad: string }).kad === "ack")).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(remote.readyState).toBe("closed");
   });
 
   it.each([
@@ -92,11 +131,11 @@ describe("receiveFile", () => {
     [
       "more bytes than announced",
       [{ name: "x", size: 4, type: "", kad: { v: 1 } }, bytes(5)],
-      /more bytes than it announced/,
-      "INTEGRITY",
+      /more than the 4 bytes it announced/,
+      "PROTOCOL",
     ],
     ["bytes before the name", [bytes(4)], /before the file's name/, undefined],
-    ["metadata without a name", [{ size: 4, type: "" }], /unusable/, undefined],
+    ["metadata without a name", [{ size: 4, type: "" }], /description is invalid/, undefined],
     [
       "an unknown size from an original sender",
       [{ name: "x", size: -1, type: "" }],
@@ -163,20 +202,12 @@ describe("receiveFile", () => {
     }
   });
 
-  it("reports a kad sender's session end once, however often it is repeated", async () => {
-    const { link, remote } = fakeLink();
-    const ends: unknown[] = [];
-    const done = receiveFile(link, new AbortController().signal, {
-      ...observer,
-      onSessionEnd: (summary) => ends.push(summary),
-    });
+  it("refuses a session end in the middle of a file", async () => {
+    const { link, own, remote } = fakeLink();
+    const done = receiveFiles(link, new AbortController().signal, observer);
     remote.deliver(JSON.stringify({ name: "a.bin", size: 5, type: "", kad: { v: 1 } }));
-    for (let i = 0; i < 2_000; i += 1) {
-      remote.deliver(JSON.stringify({ kad: "end", files: i, bytes: 5 }));
-    }
-    remote.deliver(bytes(5));
-    remote.deliver(JSON.stringify({ kad: "eof", bytes: 5, sha256: sha256(bytes(5)) }));
-    await done;
-    expect(ends).toEqual([{ files: 0, bytes: 5 }]);
+    remote.deliver(JSON.stringify({ kad: "end", files: 1, bytes: 5 }));
+    await expect(done).rejects.toMatchObject({ kind: "protocol" });
+    expect(own.sent.at(-1)).toMatchObject({ kad: "error", code: "PROTOCOL" });
   });
 });
