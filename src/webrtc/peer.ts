@@ -18,6 +18,8 @@ export interface IceConfig {
   iceServers: string[];
   /** Gather candidates on this local address only. */
   bindAddress: string | undefined;
+  /** SCTP MTU; unset keeps libdatachannel's default (1200, safe on any path). */
+  mtu?: number;
 }
 
 /** Longest wait for ICE gathering; host candidates come at once, STUN answers within a second or two. */
@@ -57,6 +59,7 @@ export class RtcPeer implements HandshakePeer {
     const config = {
       iceServers: ice.iceServers,
       ...(ice.bindAddress ? { bindAddress: ice.bindAddress } : {}),
+      ...(ice.mtu ? { mtu: ice.mtu } : {}),
     };
     const peer = new RtcPeer(new native.PeerConnection(name, config));
     peer.wire();

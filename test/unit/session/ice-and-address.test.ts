@@ -1,7 +1,12 @@
 import type { NetworkInterfaceInfo } from "node:os";
 import { describe, expect, it } from "vitest";
 import { candidateHosts, pickLanAddress } from "../../../src/session/embedded-server.js";
-import { DEFAULT_ICE_SERVERS, isLoopbackUrl, resolveIce } from "../../../src/session/ice.js";
+import {
+  DEFAULT_ICE_SERVERS,
+  isLoopbackUrl,
+  LOOPBACK_SCTP_MTU,
+  resolveIce,
+} from "../../../src/session/ice.js";
 
 function interfaces(...entries: [string, string, boolean][]): NodeJS.Dict<NetworkInterfaceInfo[]> {
   const result: NodeJS.Dict<NetworkInterfaceInfo[]> = {};
@@ -40,7 +45,16 @@ describe("resolveIce", () => {
       "10.0.0.7",
     ],
   ])("%s", (_, serverUrl, env, iceServers, bindAddress) => {
-    expect(resolveIce({ ...base, env, serverUrl })).toEqual({ iceServers, bindAddress });
+    const { mtu: _mtu, ...ice } = resolveIce({ ...base, env, serverUrl });
+    expect(ice).toEqual({ iceServers, bindAddress });
+  });
+
+  it("raises the SCTP MTU only when ICE is bound to loopback", () => {
+    const loopback = resolveIce({ ...base, serverUrl: "http://127.0.0.1:1" });
+    expect(loopback.mtu).toBe(LOOPBACK_SCTP_MTU);
+    const lan = resolveIce({ ...base, bind: "10.1.1.1", serverUrl: "http://127.0.0.1:1" });
+    expect(lan.mtu).toBeUndefined();
+    expect(resolveIce({ ...base, serverUrl: "https://kad.example" }).mtu).toBeUndefined();
   });
 
   it("--bind beats KAD_BIND and --ice beats the default", () => {
