@@ -8,10 +8,11 @@ import { signalChildren } from "./processes.mjs";
 
 const PEER_SCRIPT = fileURLToPath(new URL("./raw-peer.mjs", import.meta.url));
 
-function forkPeer(role, file, prefix) {
-  if (!prefix) return fork(PEER_SCRIPT, [role, file], { stdio: "inherit" });
+function forkPeer(role, file, prefix, mtu) {
+  const env = { ...process.env, ...(mtu ? { BENCH_SCTP_MTU: String(mtu) } : {}) };
+  if (!prefix) return fork(PEER_SCRIPT, [role, file], { stdio: "inherit", env });
   const [execPath, ...execArgv] = [...prefix, process.execPath];
-  return fork(PEER_SCRIPT, [role, file], { stdio: "inherit", execPath, execArgv });
+  return fork(PEER_SCRIPT, [role, file], { stdio: "inherit", execPath, execArgv, env });
 }
 
 // With a prefix the child is that command (it ignores nothing we need to
@@ -21,9 +22,10 @@ function kill(child) {
   child.kill();
 }
 
-export function runRawTransfer(sourceFile, targetFile, { timeoutMs = 50_000, prefix } = {}) {
-  const sender = forkPeer("send", sourceFile, prefix?.("sender"));
-  const receiver = forkPeer("receive", targetFile, prefix?.("receiver"));
+// `mtu`: the SCTP MTU of both peers (default: libdatachannel's 1200).
+export function runRawTransfer(sourceFile, targetFile, { timeoutMs = 50_000, prefix, mtu } = {}) {
+  const sender = forkPeer("send", sourceFile, prefix?.("sender"), mtu);
+  const receiver = forkPeer("receive", targetFile, prefix?.("receiver"), mtu);
   const exited = Promise.all(
     [sender, receiver].map((child) => new Promise((resolve) => child.on("close", resolve))),
   );

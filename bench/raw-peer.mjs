@@ -18,6 +18,7 @@ const [role, file] = process.argv.slice(2);
 const peer = new nodeDataChannel.PeerConnection(role, {
   iceServers: [],
   bindAddress: process.env.KAD_BIND ?? "127.0.0.1",
+  ...(process.env.BENCH_SCTP_MTU ? { mtu: Number(process.env.BENCH_SCTP_MTU) } : {}),
 });
 const pendingCandidates = [];
 let remoteDescriptionSet = false;

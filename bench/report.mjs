@@ -3,7 +3,8 @@ import { writeFile } from "node:fs/promises";
 
 const LABELS = {
   kad: "kad -> kad",
-  raw: "raw datachannel",
+  raw: "raw, MTU 4000",
+  "raw-1200": "raw, MTU 1200",
   "magic-wormhole": "magic-wormhole",
   "wormhole-william": "wormhole-william",
   tcp: "plain TCP",
@@ -35,7 +36,7 @@ export function formatReport(results) {
     ...Object.entries(file).map(([name, r]) => fileRow(name, r)),
     ...(Number.isFinite(results.kadToRawRatio)
       ? [
-          `kad / raw, data phase  ${num(results.kadToRawRatio * 100, 1, 5)} %  (goal >= ${results.goals.ratioGoal * 100} %)`,
+          `kad / raw (same MTU), end to end ${num(results.kadToRawRatio * 100, 1, 5)} %  (goal >= ${results.goals.ratioGoal * 100} %)`,
         ]
       : []),
     "",

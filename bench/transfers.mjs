@@ -7,11 +7,15 @@ import { kadTransfer } from "./kad-transfer.mjs";
 import { measurement } from "./measure.mjs";
 import { runRawTransfer } from "./raw-pair.mjs";
 
-async function rawTransfer({ source, outDir, dir, timeoutMs }) {
+/** What kad uses when ICE is bound to loopback (src/session/ice.ts LOOPBACK_SCTP_MTU). */
+export const KAD_LOOPBACK_MTU = 4000;
+
+async function rawTransfer({ source, outDir, dir, timeoutMs, mtu }) {
   const sides = { sender: measurement(dir), receiver: measurement(dir) };
   const startedAt = performance.now();
   const { receiver, exited } = await runRawTransfer(source, join(outDir, "raw.bin"), {
     timeoutMs,
+    mtu,
     prefix: (role) => sides[role].prefix,
   });
   await exited;
@@ -27,7 +31,8 @@ async function rawTransfer({ source, outDir, dir, timeoutMs }) {
 export function contestants({ kad, dir, anchors }) {
   return new Map([
     ["kad", (options) => kadTransfer({ ...options, kad, dir })],
-    ["raw", (options) => rawTransfer({ ...options, dir })],
+    ["raw", (options) => rawTransfer({ ...options, dir, mtu: KAD_LOOPBACK_MTU })],
+    ["raw-1200", (options) => rawTransfer({ ...options, dir })],
     ...anchors.transfers,
   ]);
 }
