@@ -128,10 +128,6 @@ export class FileReceiver<T> {
     this.finished.catch(() => {});
   }
 
-  get currentState(): ReceiverState {
-    return this.state;
-  }
-
   /** Feeds one message from the sender's channel. Never throws. */
   handle(message: ChannelMessage): void {
     try {

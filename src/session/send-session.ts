@@ -14,7 +14,8 @@ import {
   sendSessionEnd,
 } from "../engine/file-sender.js";
 import { ReceiverReplies } from "../engine/receiver-replies.js";
-import { HELLO_WAIT_MS, MAX_UNACKED_FILES } from "../engine/transfer-limits.js";
+import { sendPipelined } from "../engine/session-sender.js";
+import { HELLO_WAIT_MS } from "../engine/transfer-limits.js";
 import { createRoom } from "../protocol/coordinator-client.js";
 import { runInitiator } from "../protocol/initiate-handshake.js";
 import { ROOM_TTL_MS } from "../protocol/limits.js";
@@ -156,19 +157,15 @@ async function sendAll(
  */
 async function sendOverOneConnection(run: SendRun, link: FileLink): Promise<void> {
   const context = sendContext(link, true, run.config.resume);
-  const confirmations: Promise<void>[] = [];
-  let confirmed: Promise<void> = Promise.resolve();
-  for (const [index, source] of run.config.sources.entries()) {
-    const older = confirmations[index - MAX_UNACKED_FILES];
-    if (older) await run.scope.race(older);
-    const file = await outgoingFile(source, run.config.stdin);
-    const sent = await sendBytes(run, context, source, index, file);
-    context.sentBefore += sent.bytes - sent.resumedFrom;
-    confirmed = confirmed.then(() => confirmAndReport(run, context, source, file, sent));
-    confirmed.catch((error) => run.scope.fail(error));
-    confirmations.push(confirmed);
-  }
-  await run.scope.race(confirmed);
+  const { sources, stdin } = run.config;
+  const source = (index: number) => sources[index] as SendSource;
+  await sendPipelined(sources.length, context, {
+    open: (index) => outgoingFile(source(index), stdin),
+    send: (index, file) => sendBytes(run, context, source(index), index, file),
+    confirmed: (index, _, sent) => reportConfirmed(run, source(index), sent),
+    race: (promise) => run.scope.race(promise),
+    fail: (error) => run.scope.fail(error),
+  });
 }
 
 /** An original browser, or a kad receiver without sessions: one connection per file. */
@@ -187,7 +184,8 @@ async function sendConnectionPerFile(
     const context = sendContext(link, false, run.config.resume);
     const file = await outgoingFile(source, run.config.stdin);
     const sent = await sendBytes(run, context, source, index, file);
-    await run.scope.race(confirmAndReport(run, context, source, file, sent));
+    await run.scope.race(confirmFile(file, sent, context));
+    await reportConfirmed(run, source, sent);
     link.active = false;
   }
 }
@@ -233,14 +231,7 @@ async function sendBytes(
   }
 }
 
-async function confirmAndReport(
-  run: SendRun,
-  context: SendContext,
-  source: SendSource,
-  file: OutgoingFile,
-  sent: SentFile,
-): Promise<void> {
-  await confirmFile(file, sent, context);
+async function reportConfirmed(run: SendRun, source: SendSource, sent: SentFile): Promise<void> {
   run.bytes += sent.bytes;
   if (await grewWhileSent(source)) {
     const message = `${source.relativePath} grew while it was sent; only its first ${sent.bytes} bytes went`;

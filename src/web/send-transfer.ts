@@ -21,7 +21,8 @@ import {
 } from "../engine/file-sender.js";
 import type { OutgoingChannel } from "../engine/ports.js";
 import { ReceiverReplies } from "../engine/receiver-replies.js";
-import { HELLO_WAIT_MS, MAX_UNACKED_FILES } from "../engine/transfer-limits.js";
+import { sendPipelined } from "../engine/session-sender.js";
+import { HELLO_WAIT_MS } from "../engine/transfer-limits.js";
 import { encodeShareMessage } from "../protocol/share-messages.js";
 import { channelClosed, connectionLost } from "./channel-waits.js";
 import { outgoingBrowserFile } from "./outgoing-browser-file.js";
@@ -110,25 +111,21 @@ async function sendOverOneConnection(request: SendRequest, connection: Connectio
   const { files, observer } = request;
   const context = contextFor(connection, true);
   const failed = failureOf(connection.lost);
-  const confirmations: Promise<void>[] = [];
-  let confirmed: Promise<void> = Promise.resolve();
   let bytes = 0;
-  for (const [index, picked] of files.entries()) {
-    const older = confirmations[index - MAX_UNACKED_FILES];
-    if (older) await Promise.race([older, failed.promise]);
-    const file = outgoingBrowserFile(picked);
-    observer.onStart(index);
-    context.onProgress = (done) => observer.onProgress(index, done);
-    const sent = await Promise.race([sendFileBytes(file, context), failed.promise]);
-    context.sentBefore += sent.bytes;
-    bytes += sent.bytes;
-    confirmed = confirmed
-      .then(() => confirmFile(file, sent, context))
-      .then(() => observer.onDone(index, true));
-    confirmed.catch(failed.fail);
-    confirmations.push(confirmed);
-  }
-  await Promise.race([confirmed, failed.promise]);
+  await sendPipelined(files.length, context, {
+    open: (index) => outgoingBrowserFile(files[index] as File),
+    send: (index, file) => {
+      observer.onStart(index);
+      context.onProgress = (done) => observer.onProgress(index, done);
+      return sendFileBytes(file, context);
+    },
+    confirmed: (index, _, sent) => {
+      bytes += sent.bytes;
+      observer.onDone(index, true);
+    },
+    race: (promise) => Promise.race([promise, failed.promise]),
+    fail: failed.fail,
+  });
   await endSession(connection, files.length, bytes);
 }
 
