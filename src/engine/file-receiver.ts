@@ -25,10 +25,10 @@ import {
   type SenderExtension,
   UNKNOWN_SIZE,
 } from "../protocol/share-messages.js";
-import { safeRelativeSegments } from "../transfer/safe-path.js";
 import { KadError } from "../util/errors.js";
 import { errorFromPeer, shareCodeFor } from "./peer-errors.js";
 import type { ByteSink, ChannelMessage, HashFactory, StreamingHash } from "./ports.js";
+import { safeRelativeSegments } from "./safe-path.js";
 import { WRITTEN_REPORT_BYTES } from "./transfer-limits.js";
 
 export type ReceiverState =

@@ -6,9 +6,9 @@
 import { constants } from "node:fs";
 import { access, lstat, readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import { MAX_PATH_DEPTH } from "../engine/safe-path.js";
 import { KadError } from "../util/errors.js";
 import { mimeTypeOf } from "./mime.js";
-import { MAX_PATH_DEPTH } from "./safe-path.js";
 
 export const MAX_FILES = 100_000;
 export const STDIN_NAME = "stdin";

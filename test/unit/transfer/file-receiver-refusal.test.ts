@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import { expect, it } from "vitest";
+import { MAX_PATH_DEPTH } from "../../../src/engine/safe-path.js";
 import { createFileReceiver } from "../../../src/transfer/file-receiver.js";
-import { MAX_PATH_DEPTH } from "../../../src/transfer/safe-path.js";
 import { useTempDir } from "../../helpers/temp-dir.js";
 
 it("tells a kad sender why its path was refused, even before the file started", async () => {

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { safeRelativeSegments } from "../../../src/transfer/safe-path.js";
+import { safeRelativeSegments } from "../../../src/engine/safe-path.js";
 
 it("a backslash in a kad path is part of a POSIX name, not a directory", () => {
   expect(safeRelativeSegments('quote"back\\slash.txt', 'tree/quote"back\\slash.txt')).toEqual([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { safeRelativeSegments, sanitizeSegment } from "../../../src/transfer/safe-path.js";
+import { safeRelativeSegments, sanitizeSegment } from "../../../src/engine/safe-path.js";
 
 describe("safeRelativeSegments", () => {
   it.each([
