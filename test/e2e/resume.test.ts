@@ -104,6 +104,21 @@ describe("resume", () => {
     expect(await partialsIn(other)).toEqual([]);
   });
 
+  it("continues after the network went silent (sender frozen) and the receiver timed out", async () => {
+    const dir = await prepare();
+    await interruptedTransfer(
+      dir,
+      ({ sender, receiver }) => {
+        // No more packets, no close: what a dropped network looks like to the receiver.
+        sender.child.kill("SIGSTOP");
+        void receiver.exited.then(() => sender.child.kill("SIGKILL"));
+      },
+      ["--timeout", "3"],
+    );
+    const file = await sendAgain(dir);
+    expect(Number(file?.offset)).toBeGreaterThan(0);
+  });
+
   it("never stitches a changed file: same size, time and first bytes, other content", async () => {
     const dir = await prepare();
     await interruptedTransfer(dir, ({ receiver }) => receiver.child.kill("SIGKILL"));
