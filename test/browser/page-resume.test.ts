@@ -3,7 +3,8 @@
  * (kill -9 of the sender) keeps its partial in the tab's origin-private
  * storage; sent again under a new code, to a room the same tab joins by its
  * link's fragment (no reload), it continues where it stopped, and the whole
- * file's SHA-256 is still checked. A changed file is never stitched.
+ * file's SHA-256 is still checked. A changed file is never stitched, and
+ * the person's own Cancel keeps nothing.
  */
 import { open, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
@@ -39,7 +40,11 @@ const joinByFragment = (page: Page) => async (_url: string, code: string) => {
 };
 
 /** A transfer of `source` to a new tab, the sender killed once the page stored INTERRUPT_AT. */
-async function interruptedTransfer(context: BrowserContext, source: string): Promise<Page> {
+async function interruptedTransfer(
+  context: BrowserContext,
+  source: string,
+  how: "kill" | "cancel" = "kill",
+): Promise<Page> {
   let page: Page | undefined;
   const sender = await send(source, async (url) => {
     page = await openPage(context, url);
@@ -55,6 +60,12 @@ async function interruptedTransfer(context: BrowserContext, source: string): Pro
     INTERRUPT_AT,
     { polling: 20, timeout: 60_000 },
   );
+  if (how === "cancel") {
+    await tab.getByRole("button", { name: "Cancel receiving big.bin" }).click();
+    await tab.locator(".transfer[data-state=cancelled]").waitFor();
+    await sender.exited;
+    return tab;
+  }
   sender.child.kill("SIGKILL");
   await tab.locator(".transfer[data-state=failed]").waitFor({ timeout: 60_000 });
   expect(await tab.locator(STATUS).textContent()).toMatch(/left before the transfer finished/);
@@ -92,6 +103,17 @@ it("a file changed since (same size, time and first bytes) starts afresh", async
   await handle.close();
   await utimes(source, before.atime, before.mtime);
 
+  const again = await send(source, joinByFragment(page));
+  await waitForTransfers(page, "receive", 1);
+  expect(await again.exited).toBe(0);
+  expect(await page.locator(STATUS).textContent()).toBe("Received, SHA-256 verified.");
+  expect(await saveAll(page)).toEqual(new Map([["big.bin", await sha256File(source)]]));
+}, 180_000);
+
+it("Cancel on the page keeps nothing: the same file sent again starts afresh", async () => {
+  const source = await prepare();
+  const browser = await env.launch();
+  const page = await interruptedTransfer(browser.context, source, "cancel");
   const again = await send(source, joinByFragment(page));
   await waitForTransfers(page, "receive", 1);
   expect(await again.exited).toBe(0);
