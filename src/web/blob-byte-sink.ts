@@ -3,12 +3,16 @@
  * ByteSink<Blob>. The engine opens a sink synchronously while the page's
  * opens asynchronously (the origin-private file system), so chunks queue
  * behind the opening, bounded: a sender that ignores flow control (or a disk
- * that stalls) must not grow the tab's memory.
+ * that stalls) must not grow the tab's memory. A resumable file's sink is
+ * given a KeepPartial, which may keep the stored bytes when it is discarded.
  */
 import type { ByteSink } from "../engine/ports.js";
 import { MAX_QUEUED_BYTES } from "../engine/transfer-limits.js";
 import { KadError } from "../util/errors.js";
 import type { ReceiveSink } from "./receive-sink.js";
+
+/** Keeps a stopped transfer's stored bytes for a later resume, given why it stopped; false if not. */
+export type KeepPartial = (sink: ReceiveSink, reason: unknown) => Promise<boolean>;
 
 export class BlobByteSink implements ByteSink<Blob> {
   onWritten: (total: number) => void = () => {};
@@ -17,7 +21,10 @@ export class BlobByteSink implements ByteSink<Blob> {
   private failure: KadError | undefined;
   private blob: Blob | undefined;
 
-  constructor(private readonly sink: Promise<ReceiveSink>) {
+  constructor(
+    private readonly sink: Promise<ReceiveSink>,
+    private readonly keepPartial?: KeepPartial,
+  ) {
     sink.catch((error: unknown) => {
       this.failure ??= storageError(error);
     });
@@ -67,9 +74,14 @@ export class BlobByteSink implements ByteSink<Blob> {
     return this.blob;
   }
 
-  async discard(): Promise<void> {
+  async discard(reason?: unknown): Promise<void> {
     this.failure ??= new KadError("INTERRUPTED", "discarded");
-    await this.sink.then((sink) => sink.discard()).catch(() => undefined);
+    const sink = await this.sink.catch(() => undefined);
+    if (!sink) return;
+    const kept = await (this.keepPartial?.(sink, reason) ?? Promise.resolve(false)).catch(
+      () => false,
+    );
+    if (!kept) sink.discard();
   }
 }
 

@@ -67,7 +67,8 @@ export class DiskSink implements ReceiveSink {
 
   private constructor(
     private readonly directory: FileSystemDirectoryHandle,
-    private readonly name: string,
+    /** The file's name in this tab's folder. */
+    readonly name: string,
     private readonly file: FileSystemFileHandle,
     private readonly writable: FileSystemWritableFileStream,
   ) {}
@@ -76,6 +77,19 @@ export class DiskSink implements ReceiveSink {
     const name = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
     const file = await directory.getFileHandle(name, { create: true });
     const writable = await file.createWritable();
+    return new DiskSink(directory, name, file, writable);
+  }
+
+  /** Goes on writing a kept partial after its first `offset` bytes; whatever followed is cut. */
+  static async continueAt(
+    directory: FileSystemDirectoryHandle,
+    name: string,
+    offset: number,
+  ): Promise<DiskSink> {
+    const file = await directory.getFileHandle(name);
+    const writable = await file.createWritable({ keepExistingData: true });
+    await writable.truncate(offset);
+    await writable.seek(offset);
     return new DiskSink(directory, name, file, writable);
   }
 
@@ -95,6 +109,17 @@ export class DiskSink implements ReceiveSink {
     await this.writable.close();
     const file = await this.file.getFile();
     return file.slice(0, file.size, SAVED_BLOB_TYPE);
+  }
+
+  /**
+   * Stores what was written so far and keeps the file, for a later resume;
+   * returns its size. (Closing is what makes a writable's bytes the file's.)
+   */
+  async keep(): Promise<number> {
+    await this.chain;
+    if (this.failure !== undefined) throw this.failure;
+    await this.writable.close();
+    return (await this.file.getFile()).size;
   }
 
   discard(): void {

@@ -5,15 +5,17 @@
  * to a FileReceiver<Blob>, and keeps each verified file as a Blob. The
  * engine validates every frame, verifies sizes and SHA-256 and answers a kad
  * sender (written, ack, error); this adapter adds what only the page does:
- * its sinks, Cancel, a stall timeout, and closing the sender's channel.
+ * its sinks, the partials this tab offers to resume (file-sinks.ts), Cancel,
+ * a stall timeout, and closing the sender's channel.
  */
 import { FileReceiver, type IncomingFile, type ReceivedFile } from "../engine/file-receiver.js";
-import { encodeShareMessage, KAD_SHARE_VERSION, UNKNOWN_SIZE } from "../protocol/share-messages.js";
+import { encodeShareMessage, KAD_SHARE_VERSION } from "../protocol/share-messages.js";
 import { KadError } from "../util/errors.js";
-import { BlobByteSink } from "./blob-byte-sink.js";
 import { channelClosed, connectionLost } from "./channel-waits.js";
+import { continuePartial, openFileSink, tabPartials } from "./file-sinks.js";
+import { PageError } from "./page-error.js";
 import type { PeerLink } from "./peer-link.js";
-import { openSink, type ReceiveSink } from "./receive-sink.js";
+import type { ReceiveSink } from "./receive-sink.js";
 import { channelGone } from "./rtc-outgoing-channel.js";
 import { createSha256 } from "./sha256.js";
 import { watchForStall } from "./stall-watch.js";
@@ -50,7 +52,9 @@ export async function receiveFiles(
   let peerIsKad = false;
   const receiver = new FileReceiver<Blob>({
     hash: createSha256,
-    openSink: (file) => openBlobSink(file, observer),
+    openSink: (file) => openFileSink(file, (kind) => observer.onSink?.(file, kind)),
+    resume: (file, proposal) =>
+      continuePartial(file, proposal, (kind) => observer.onSink?.(file, kind)),
     sendBack: (text) => {
       if (link.own.readyState !== "open") throw channelGone();
       link.own.send(text);
@@ -73,8 +77,7 @@ export async function receiveFiles(
   const gone = () => void receiver.abort(channelGone());
   void channelClosed(link.remote).then(gone);
   connectionLost(link).catch(gone);
-  const cancel = new KadError("INTERRUPTED", "cancelled in the browser");
-  signal.addEventListener("abort", () => void receiver.abort(cancel, true), { once: true });
+  signal.addEventListener("abort", () => void stop(receiver, signal.reason), { once: true });
   try {
     const files = await receiver.finished;
     // An original sender takes the receiver's close as completion; a kad
@@ -92,15 +95,34 @@ export async function receiveFiles(
   }
 }
 
+/** Offers the partials this tab kept, once those being kept at this moment are among them. */
 function sayHello(link: PeerLink): void {
-  const hello = encodeShareMessage({ kad: "hello", v: KAD_SHARE_VERSION, session: true });
-  if (link.own.readyState === "open") link.own.send(hello);
+  const send = () => {
+    const offers = tabPartials.offers();
+    const resume = offers.length > 0 ? { resume: offers } : {};
+    const hello = encodeShareMessage({
+      kad: "hello",
+      v: KAD_SHARE_VERSION,
+      session: true,
+      ...resume,
+    });
+    if (link.own.readyState === "open") link.own.send(hello);
+  };
+  const keeping = tabPartials.settled();
+  if (keeping) void keeping.then(send);
+  else send();
 }
 
-function openBlobSink(file: IncomingFile, observer: ReceiveObserver): BlobByteSink {
-  const opening = openSink(file.size === UNKNOWN_SIZE ? undefined : file.size);
-  opening.then((sink) => observer.onSink?.(file, sink.kind)).catch(() => undefined);
-  return new BlobByteSink(opening);
+/**
+ * The person's Cancel tells the sender and keeps nothing; a sender that left
+ * (the room saw it go and its connection drop) is past telling, and what
+ * arrived stays for a resume.
+ */
+function stop(receiver: FileReceiver<Blob>, reason: unknown): Promise<void> {
+  if (reason instanceof PageError && reason.kind === "peer-left") {
+    return receiver.abort(channelGone());
+  }
+  return receiver.abort(new KadError("INTERRUPTED", "cancelled in the browser"), true);
 }
 
 function stalled(): KadError {

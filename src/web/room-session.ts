@@ -18,7 +18,7 @@ import {
 import { RowGroup } from "./row-group.js";
 import { type SendObserver, sendFiles } from "./send-transfer.js";
 import type { IncomingInitiate, Signaling } from "./signaling.js";
-import { TransferRow } from "./transfer-row.js";
+import { resumedText, TransferRow } from "./transfer-row.js";
 
 /** Bounds what one hostile member can make this tab hold open. */
 const MAX_CONCURRENT_INCOMING = 4;
@@ -129,7 +129,7 @@ export class RoomSession {
         onFile: (file) => {
           const row = file.index === 0 ? first : group.add(new TransferRow("receive", name, ""));
           rows.set(file.index, row);
-          row.start(file.relativePath, file.size);
+          row.start(file.relativePath, file.size, file.offset);
         },
         onSink: (file, sink) => {
           rowOf(file).element.dataset.sink = sink;
@@ -208,6 +208,8 @@ export class RoomSession {
       const failure = toPageError(error);
       const wasCancelled = failure instanceof PageError && failure.kind === "cancelled";
       group.fail(describeError(failure), wasCancelled ? "cancelled" : "failed");
+      // Tells the transfer at once why it stops: a receive whose sender left keeps its partial.
+      if (failure instanceof PageError && failure.kind === "peer-left") cancel.abort(failure);
       // Closing the channels ends the transfer code still waiting on them. It
       // waits a moment so a goodbye to a kad peer (why it stopped) gets there
       // first, and the connection goes a moment after that.
@@ -301,5 +303,7 @@ function finishReceived(row: TransferRow, file: PageReceivedFile): void {
     { class: "button", href: URL.createObjectURL(file.stored), download: name },
     `Save ${name}`,
   );
-  row.finish(file.fromKad ? "Received, SHA-256 verified." : "Received.", file.bytes, save);
+  const summary = file.fromKad ? "Received, SHA-256 verified" : "Received";
+  const resumed = file.offset > 0 ? ` (${resumedText(file.offset)})` : "";
+  row.finish(`${summary}${resumed}.`, file.bytes, save);
 }

@@ -69,8 +69,11 @@ export class TransferRow {
     this.status.textContent = text;
   }
 
-  /** `total` is -1 for a stream whose length is unknown until it ends. */
-  start(fileName: string, total: number): void {
+  /**
+   * `total` is -1 for a stream whose length is unknown until it ends;
+   * `resumedAt` is what an earlier, interrupted transfer already stored.
+   */
+  start(fileName: string, total: number, resumedAt = 0): void {
     this.nameLine.textContent = fileName;
     this.bar.setAttribute("aria-label", `Progress of ${fileName}`);
     this.actions.querySelector(".cancel")?.setAttribute("aria-label", this.cancelLabel());
@@ -79,8 +82,9 @@ export class TransferRow {
     else this.bar.removeAttribute("value");
     this.meter = new ProgressMeter(Math.max(total, 0));
     this.setState("active");
-    this.setStatus(this.direction === "send" ? "Sending…" : "Receiving…");
-    this.progress(0, true);
+    const verb = this.direction === "send" ? "Sending…" : "Receiving…";
+    this.setStatus(resumedAt > 0 ? `${verb} (${resumedText(resumedAt)})` : verb);
+    this.progress(resumedAt, true);
   }
 
   progress(bytes: number, force = false): void {
@@ -145,4 +149,8 @@ export class TransferRow {
     const verb = this.direction === "send" ? "sending" : "receiving";
     return `Cancel ${verb} ${this.nameLine.textContent}`;
   }
+}
+
+export function resumedText(resumedAt: number): string {
+  return `resumed at ${formatBytes(resumedAt)}`;
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
+import { PageError } from "../../../src/web/page-error.js";
 import { Inbox, type PeerLink } from "../../../src/web/peer-link.js";
 import {
   GOODBYE_MS,
@@ -173,6 +174,17 @@ describe("receiveFile", () => {
     cancel.abort();
     await expect(done).rejects.toThrow("Cancelled.");
     expect(own.sent.at(-1)).toMatchObject({ kad: "error", code: "INTERRUPTED" });
+  });
+
+  it("ends as 'the sender left', telling it nothing, when the room gave up on a departed sender", async () => {
+    const { link, own, remote } = fakeLink();
+    const stop = new AbortController();
+    const done = receiveFile(link, stop.signal, observer);
+    remote.deliver(JSON.stringify({ name: "x", size: 10, type: "", kad: { v: 1 } }));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    stop.abort(new PageError("peer-left", "bob left before the transfer finished."));
+    await expect(done).rejects.toThrow(/left before the transfer finished/);
+    expect(own.sent.some((message) => (message as { kad: string }).kad === "error")).toBe(false);
   });
 
   it("gives up on a sender whose bytes stop, which frees the page's incoming slot", async () => {
