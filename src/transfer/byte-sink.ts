@@ -205,7 +205,6 @@ export class SmallFileSink implements ByteSink<string> {
   onWritten: (bytes: number) => void = () => {};
   private chunks: Uint8Array[] = [];
   private bytes = 0;
-  private committing = false;
 
   constructor(
     private readonly target: Promise<string>,
@@ -214,12 +213,9 @@ export class SmallFileSink implements ByteSink<string> {
     target.catch(() => {});
   }
 
-  /** Fails early when the target exists and overwriting is off (the commit checks again). */
+  /** Rejects at once when the target's directories cannot be made safely. */
   async ready(): Promise<void> {
-    const targetPath = await this.target;
-    const found = !this.options.overwrite && (await exists(targetPath));
-    // A small file may be committed before this check returns: then it found our own file.
-    if (found && !this.committing) throw existsError(targetPath);
+    await this.target;
   }
 
   push(chunk: Uint8Array): void {
@@ -232,8 +228,8 @@ export class SmallFileSink implements ByteSink<string> {
 
   async finish(): Promise<void> {}
 
+  /** An existing target is refused here (link fails with EEXIST): a small file commits at once anyway. */
   async commit(): Promise<string> {
-    this.committing = true;
     const targetPath = await this.target;
     this.options.tree.assertInsideSync(targetPath);
     const tempPath = join(dirname(targetPath), `.kad-${randomBytes(6).toString("hex")}.part`);
