@@ -6,11 +6,14 @@
  * --allow-unverified-browser. With --verify the sender confirms the short
  * authentication string before any byte goes.
  */
+
 import { PAKE_STEP_MS, proveCodeToReceiver } from "../engine/pake.js";
+import { badCode } from "../engine/peer-errors.js";
 import type { OutgoingChannel } from "../engine/ports.js";
 import type { ReceiverReplies } from "../engine/receiver-replies.js";
 import { HELLO_WAIT_MS } from "../engine/transfer-limits.js";
 import { sdpFingerprint } from "../protocol/sdp-fingerprint.js";
+import { encodeShareMessage } from "../protocol/share-messages.js";
 import { KadError } from "../util/errors.js";
 import type { RtcPeer } from "../webrtc/peer.js";
 import type { EventSink } from "./events.js";
@@ -52,6 +55,12 @@ export async function checkReceiver(
 ): Promise<void> {
   const { replies } = link;
   await replies.waitForHello(HELLO_WAIT_MS);
+  if (replies.isKad && !replies.offersPake) {
+    // A kad receiver given only the room part of the code: it cannot take part.
+    const message = "the sender needs the whole code, with its secret words";
+    link.channel.sendText(encodeShareMessage({ kad: "error", code: "BAD_CODE", message }));
+    throw badCode();
+  }
   if (!replies.offersPake) {
     if (!config.allowUnverified) {
       throw new KadError(
