@@ -26,6 +26,8 @@ export interface CodeCheckConfig {
   allowUnverified: boolean;
   /** Asks the user whether the words match (--verify); undefined: no question. */
   confirmWords: ((words: string) => Promise<boolean>) | undefined;
+  /** Set once the unverified receiver was warned about: one warning per send, not per file. */
+  warned?: boolean;
 }
 
 /** DTLS fingerprints of both sides as this side's descriptions have them. */
@@ -71,7 +73,8 @@ export async function checkReceiver(
         },
       );
     }
-    emit({ event: "warning", message: unverifiedWarning("receiver") });
+    if (!config.warned) emit({ event: "warning", message: unverifiedWarning("receiver") });
+    config.warned = true;
     return;
   }
   const { local, remote } = fingerprintsOf(link.peer);

@@ -85,12 +85,15 @@ describe("share codes", () => {
     expect(parseShareLink(link)).toEqual({ serverUrl, code });
   });
 
-  it.each(["http://x/#/7-tiger-piano", "http://x/#/7-tiger/piano/oak", "ftp://x/#/abcdef", "http://x/#/../etc", "http://x/"])(
-    "is not a share link: %s",
-    (input) => {
-      expect(parseShareLink(input)).toBeUndefined();
-    },
-  );
+  it.each([
+    "http://x/#/7-tiger-piano",
+    "http://x/#/7-tiger/piano/oak",
+    "ftp://x/#/abcdef",
+    "http://x/#/../etc",
+    "http://x/",
+  ])("is not a share link: %s", (input) => {
+    expect(parseShareLink(input)).toBeUndefined();
+  });
 });
 
 describe("room and secret", () => {
