@@ -8,7 +8,14 @@
  * its sinks, Cancel, a stall timeout, and closing the sender's channel.
  */
 import { FileReceiver, type IncomingFile, type ReceivedFile } from "../engine/file-receiver.js";
-import { encodeShareMessage, KAD_SHARE_VERSION, UNKNOWN_SIZE } from "../protocol/share-messages.js";
+import { PakeGate, ReceiverPake } from "../engine/pake.js";
+import { sdpFingerprint } from "../protocol/sdp-fingerprint.js";
+import {
+  encodeShareMessage,
+  KAD_PAKE_VERSION,
+  KAD_SHARE_VERSION,
+  UNKNOWN_SIZE,
+} from "../protocol/share-messages.js";
 import { KadError } from "../util/errors.js";
 import { BlobByteSink } from "./blob-byte-sink.js";
 import { channelClosed, connectionLost } from "./channel-waits.js";
@@ -46,6 +53,7 @@ export async function receiveFiles(
   link: PeerLink,
   signal: AbortSignal,
   observer: ReceiveObserver,
+  code?: { room: string; secret: string | undefined },
 ): Promise<PageReceivedFile[]> {
   let peerIsKad = false;
   const receiver = new FileReceiver<Blob>({
@@ -64,11 +72,13 @@ export async function receiveFiles(
     onEnd: (summary) => observer.onSessionEnd?.(summary),
   });
   const stall = watchForStall(RECEIVE_STALL_MS, () => void receiver.abort(stalled(), true));
+  const pake = receiverPake(link, code);
   // Harmless to an original sender, which only logs what arrives here.
-  sayHello(link);
+  sayHello(link, pake);
+  const gate = codeCheckGate(link, pake, receiver);
   link.inbox.listen((message) => {
     stall.touch();
-    receiver.handle(typeof message === "string" ? message : new Uint8Array(message));
+    gate.handle(typeof message === "string" ? message : new Uint8Array(message));
   });
   const gone = () => void receiver.abort(channelGone());
   void channelClosed(link.remote).then(gone);
@@ -92,9 +102,46 @@ export async function receiveFiles(
   }
 }
 
-function sayHello(link: PeerLink): void {
-  const hello = encodeShareMessage({ kad: "hello", v: KAD_SHARE_VERSION, session: true });
-  if (link.own.readyState === "open") link.own.send(hello);
+function sayHello(link: PeerLink, pake: ReceiverPake | undefined): void {
+  const offer = pake ? { pake: KAD_PAKE_VERSION } : {};
+  const hello = encodeShareMessage({ kad: "hello", v: KAD_SHARE_VERSION, ...offer, session: true });
+  if (link.own.readyState !== "open") return;
+  link.own.send(hello);
+  if (pake) link.own.send(encodeShareMessage(pake.shareMessage));
+}
+
+/** With the secret words from the link, the page proves the code like kad receive does. */
+function receiverPake(
+  link: PeerLink,
+  code: { room: string; secret: string | undefined } | undefined,
+): ReceiverPake | undefined {
+  if (!code?.secret) return undefined;
+  const local = sdpFingerprint(link.pc.localDescription?.sdp ?? "");
+  const remote = sdpFingerprint(link.pc.remoteDescription?.sdp ?? "");
+  if (!local || !remote) return undefined;
+  return new ReceiverPake({
+    secret: code.secret,
+    room: code.room,
+    localFingerprint: local,
+    remoteFingerprint: remote,
+  });
+}
+
+/** Nothing reaches the FileReceiver before the sender proved the code (or skipped the check). */
+function codeCheckGate(
+  link: PeerLink,
+  pake: ReceiverPake | undefined,
+  receiver: FileReceiver<Blob>,
+): PakeGate {
+  return new PakeGate(pake, {
+    send: (text) => {
+      if (link.own.readyState === "open") link.own.send(text);
+    },
+    onVerified: () => {},
+    onUnverified: () => {},
+    onFailed: (error) => void receiver.abort(error),
+    deliver: (message) => receiver.handle(message),
+  });
 }
 
 function openBlobSink(file: IncomingFile, observer: ReceiveObserver): BlobByteSink {
