@@ -1,6 +1,10 @@
 /**
  * Share codes: a number and words from the EFF short list, e.g. `7-tiger-piano-oak`.
- * A code is also the room name, so it always matches ROOM_NAME_PATTERN.
+ * A code is two parts: the room (`7-tiger`, all the server ever sees, within
+ * ROOM_NAME_PATTERN) and the secret (`piano-oak`, the last two words, which
+ * never leaves the two peers: they prove it to each other, engine/pake.ts).
+ * A code whose last two parts are not both plain words (`reference-room-12-3`,
+ * an original client's `x7k2m9p4q1w8`) is a room without a secret.
  *
  * Codes for a server kad embeds in `kad send` fold the server's address in:
  * `<last IPv4 octet>-<port>-<word>-<word>-<word>`, e.g. `23-40123-tiger-piano-oak`.
@@ -11,12 +15,16 @@ import { ROOM_NAME_PATTERN } from "../protocol/limits.js";
 import { WORDS } from "./words.js";
 
 export const CODE_WORDS = 3;
+/** Words at the end of a code that form its secret. */
+export const SECRET_WORDS = 2;
 export const CODE_NUMBER_MAX = 999;
 
-/** Entropy of a generated code, in bits; the README quotes these. */
-export function codeEntropyBits(kind: "server" | "embedded"): number {
-  const words = CODE_WORDS * Math.log2(WORDS.length);
-  return kind === "server" ? Math.log2(CODE_NUMBER_MAX) + words : words;
+/** Entropy in bits of a generated code's room part and of its secret; the README quotes these. */
+export function codeEntropyBits(kind: "server" | "embedded" | "secret"): number {
+  const word = Math.log2(WORDS.length);
+  if (kind === "secret") return SECRET_WORDS * word;
+  const roomWords = (CODE_WORDS - SECRET_WORDS) * word;
+  return kind === "server" ? Math.log2(CODE_NUMBER_MAX) + roomWords : roomWords;
 }
 
 export type RandomInt = (exclusiveMax: number) => number;
@@ -55,8 +63,33 @@ export function normalizeCode(input: string): string {
   return input.trim().replace(/\s+/g, "-").replace(/-+/g, "-");
 }
 
+export interface SplitCode {
+  /** The room name: the only part the server sees. */
+  room: string;
+  /** The secret the peers prove to each other, lower case; undefined for a plain room. */
+  secret: string | undefined;
+}
+
+const SECRET_WORD = /^[a-zA-Z]+$/;
+
+/** Splits a normalized code into room and secret; undefined when the room part is no valid room name. */
+export function splitCode(code: string): SplitCode | undefined {
+  const parts = code.split("-");
+  const tail = parts.slice(-SECRET_WORDS);
+  const hasSecret = parts.length > SECRET_WORDS && tail.every((part) => SECRET_WORD.test(part));
+  const room = hasSecret ? parts.slice(0, -SECRET_WORDS).join("-") : code;
+  if (!ROOM_NAME_PATTERN.test(room)) return undefined;
+  return { room, secret: hasSecret ? tail.join("-").toLowerCase() : undefined };
+}
+
+/** A code kad send can use: a valid room followed by a two-word secret. */
 export function isValidCode(code: string): boolean {
-  return ROOM_NAME_PATTERN.test(code);
+  return splitCode(code)?.secret !== undefined;
+}
+
+/** The code back from its parts. */
+export function joinCode(split: SplitCode): string {
+  return split.secret ? `${split.room}-${split.secret}` : split.room;
 }
 
 export interface EmbeddedAddress {
@@ -64,9 +97,9 @@ export interface EmbeddedAddress {
   port: number;
 }
 
-const EMBEDDED_CODE = /^(\d{1,3})-(\d{1,5})-[a-z]+(?:-[a-z]+)+$/;
+const EMBEDDED_CODE = /^(\d{1,3})-(\d{1,5})(?:-[a-z]+)+$/;
 
-/** The address folded into an embedded-server code, or undefined for other codes. */
+/** The address folded into an embedded-server code or its room, or undefined for other codes. */
 export function embeddedAddressOf(code: string): EmbeddedAddress | undefined {
   const match = EMBEDDED_CODE.exec(code);
   if (!match) return undefined;
@@ -81,7 +114,24 @@ export interface ShareLink {
   code: string;
 }
 
-/** A browser link `<origin>/#/<code>` split into server and code, or undefined. */
+/** The fragment of a browser link: `#/<room>/<secret>` (the fragment never reaches a server). */
+export function linkFragment(split: SplitCode): string {
+  return split.secret ? `#/${split.room}/${split.secret}` : `#/${split.room}`;
+}
+
+/** A fragment `#/<room>/<secret>` or `#/<code>` as one code, or undefined. */
+export function codeFromFragment(hash: string): string | undefined {
+  let text: string;
+  try {
+    text = decodeURIComponent(hash.replace(/^#\/?/, "")).trim();
+  } catch {
+    return undefined;
+  }
+  const code = text.replace(/\/+$/, "").replace("/", "-");
+  return splitCode(code) ? code : undefined;
+}
+
+/** A browser link `<origin>/#/<room>/<secret>` (or `#/<code>`) split into server and code, or undefined. */
 export function parseShareLink(input: string): ShareLink | undefined {
   let url: URL;
   try {
@@ -90,8 +140,8 @@ export function parseShareLink(input: string): ShareLink | undefined {
     return undefined;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
-  const code = decodeURIComponent(url.hash.replace(/^#\/?/, ""));
-  if (!isValidCode(code)) return undefined;
+  const code = codeFromFragment(url.hash);
+  if (code === undefined) return undefined;
   const path = url.pathname.replace(/\/+$/, "");
   return { serverUrl: `${url.origin}${path}`, code };
 }

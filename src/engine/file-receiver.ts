@@ -283,6 +283,7 @@ export class FileReceiver<T> {
   private onExtension(message: SenderExtension): void {
     if (message.kad === "error") throw errorFromPeer(message.code, message.message);
     if (message.kad === "end") this.end(message);
+    else if (message.kad === "pake") throw new KadError("PROTOCOL", "the sender repeated its PAKE");
     else if (this.state !== "receiving") throw new KadError("PROTOCOL", "unexpected end of file");
     else this.endOfFile(message);
   }

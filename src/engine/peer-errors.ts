@@ -6,6 +6,15 @@
 import type { ShareErrorCode } from "../protocol/share-messages.js";
 import { KadError } from "../util/errors.js";
 
+export const BAD_CODE_MESSAGE =
+  "the code did not match: a typo, or someone is in between; nothing was sent";
+
+export function badCode(): KadError {
+  return new KadError("BAD_CODE", BAD_CODE_MESSAGE, {
+    hint: "Check the code with the other side, every word, and try again.",
+  });
+}
+
 export function errorFromPeer(code: string, message: string): KadError {
   const text = message ? `the peer refused: ${message}` : `the peer refused (${code})`;
   switch (code) {
@@ -21,6 +30,8 @@ export function errorFromPeer(code: string, message: string): KadError {
       });
     case "INTERRUPTED":
       return new KadError("PEER_LEFT", "the peer cancelled the transfer");
+    case "BAD_CODE":
+      return badCode();
     default:
       return new KadError("PROTOCOL", text);
   }
@@ -32,6 +43,7 @@ export function shareCodeFor(error: KadError): ShareErrorCode {
     case "INTEGRITY":
     case "DISK":
     case "INTERRUPTED":
+    case "BAD_CODE":
       return error.code;
     default:
       return "PROTOCOL";

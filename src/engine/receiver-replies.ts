@@ -5,6 +5,7 @@
  * each file, in the order the files were sent.
  */
 import {
+  KAD_PAKE_VERSION,
   parseReceiverExtension,
   type ReceiverExtension,
   type ResumeOffer,
@@ -15,23 +16,53 @@ import type { ChannelMessage } from "./ports.js";
 import { REFUSAL_GRACE_MS } from "./transfer-limits.js";
 
 export type Ack = Extract<ReceiverExtension, { kad: "ack" }>;
+type PakeReply = Extract<ReceiverExtension, { kad: "pake" } | { kad: "confirm" }>;
 type Hello = Extract<ReceiverExtension, { kad: "hello" }>;
 type Waiter = { check(): boolean; resolve(): void; reject(error: Error): void };
 
 /** Most acknowledgements held unclaimed; a sender claims each one as it finishes a file. */
 const MAX_PENDING_ACKS = 1024;
 
+const ackTimeout = () =>
+  new KadError("TIMEOUT", "the receiver did not confirm the file in time", {
+    hint: "Check on the other side whether it arrived; send it again if not.",
+  });
+
+const pakeTimeout = () =>
+  new KadError("TIMEOUT", "the receiver did not answer the code check in time", {
+    hint: "Nothing was sent. Try again; check that both sides can reach each other.",
+  });
+
 export class ReceiverReplies {
   private hello: Hello | undefined;
   private written = 0;
   private readonly acks: Ack[] = [];
   private resumeAnswer: number | undefined;
+  private pakeShare: string | undefined;
+  private pakeConfirm: string | undefined;
   private failure: KadError | undefined;
   private refusal: KadError | undefined;
   private waiters: Waiter[] = [];
 
   get isKad(): boolean {
     return this.hello !== undefined;
+  }
+
+  /** The receiver's hello offers the PAKE of this version. */
+  get offersPake(): boolean {
+    return this.hello?.pake === KAD_PAKE_VERSION;
+  }
+
+  /** The receiver's CPace share (hex), once it arrives within `ms`. */
+  async receiverShare(ms: number): Promise<string> {
+    await this.until(() => this.pakeShare !== undefined, ms, pakeTimeout);
+    return this.pakeShare as string;
+  }
+
+  /** The receiver's key confirmation (hex), once it arrives within `ms`. */
+  async receiverConfirmation(ms: number): Promise<string> {
+    await this.until(() => this.pakeConfirm !== undefined, ms, pakeTimeout);
+    return this.pakeConfirm as string;
   }
 
   /** The receiver takes one file only (kad receive -o -). */
@@ -55,6 +86,7 @@ export class ReceiverReplies {
     else if (m.kad === "written") this.written = Math.max(this.written, m.bytes);
     else if (m.kad === "ack") this.noteAck(m);
     else if (m.kad === "resume") this.resumeAnswer ??= m.bytes;
+    else if (m.kad === "pake" || m.kad === "confirm") this.notePake(m);
     else {
       this.refusal = errorFromPeer(m.code, m.message);
       this.fail(this.refusal);
@@ -124,6 +156,11 @@ export class ReceiverReplies {
     return this.refusal ?? error;
   }
 
+  private notePake(message: PakeReply): void {
+    if (message.kad === "pake") this.pakeShare ??= message.share;
+    else this.pakeConfirm ??= message.mac;
+  }
+
   private noteAck(ack: Ack): void {
     if (this.acks.length >= MAX_PENDING_ACKS) {
       this.fail(new KadError("PROTOCOL", "the receiver acknowledged files that were never sent"));
@@ -132,7 +169,7 @@ export class ReceiverReplies {
     this.acks.push(ack);
   }
 
-  private until(check: () => boolean, ms?: number): Promise<void> {
+  private until(check: () => boolean, ms?: number, timeout = ackTimeout): Promise<void> {
     if (check()) return Promise.resolve();
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
@@ -151,11 +188,7 @@ export class ReceiverReplies {
       if (ms !== undefined) {
         timer = setTimeout(() => {
           this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(
-            new KadError("TIMEOUT", "the receiver did not confirm the file in time", {
-              hint: "Check on the other side whether it arrived; send it again if not.",
-            }),
-          );
+          reject(timeout());
         }, ms);
       }
       this.waiters.push(waiter);

@@ -3,7 +3,24 @@
  * sections 4 and 6): the original metadata and kad's negotiated extensions.
  * This is the one place that documents them; the web page reuses it.
  *
+ * PAKE (both sides kad; engine/pake.ts), before anything else:
+ *
+ *   sender                                        receiver
+ *     |  <--- {"kad":"hello","v":1,"pake":1,...} ---  |  as its channel opens
+ *     |  <--- {"kad":"pake","share":HEX} ------------ |  its CPace share
+ *     |  --- {"kad":"pake","share":HEX,"mac":HEX} --> |  share + sender confirmation
+ *     |                                               |  checks it, else BAD_CODE error
+ *     |  <--- {"kad":"confirm","mac":HEX} ----------- |  receiver confirmation
+ *     |  checks it, else BAD_CODE error               |
+ *     |  --- metadata, bytes ... ------------------>  |
+ *
+ * The sender sends no metadata before it has checked the receiver's
+ * confirmation; the receiver stores nothing before it has checked the
+ * sender's. A sender that sends metadata first is an original client: the
+ * receiver goes on, warning that the sender cannot be verified.
+ *
  * Sender's channel (sender -> receiver)
+ *   0. {"kad":"pake","share":HEX,"mac":HEX}              only to a receiver whose hello has "pake"
  *   1. metadata, text: {"name","size","type"}            original, always first
  *        + "kad": {"v":1, "path"?, "stream"?, "session"?}  kad only, ignored by a browser
  *   2. file bytes, binary, any chunk size                original
@@ -13,9 +30,12 @@
  *
  * Receiver's own channel (receiver -> sender; an original sender only logs it)
  *   {"kad":"hello","v":1}             sent as soon as the channel opens: "I am kad"
+ *                                     (+ "pake":1: it knows a secret and runs the PAKE above)
  *                                     (+ "single":true: it takes one file only, kad receive -o -)
  *                                     (+ "session":true: it takes every file on this connection)
  *                                     (+ "resume":[{path,size,id,bytes}]: partial files it holds)
+ *   {"kad":"pake","share":HEX}        its CPace share, right after the hello
+ *   {"kad":"confirm","mac":HEX}       its key confirmation, once the sender's checked out
  *   {"kad":"resume","bytes":N}        answer to a metadata "kad.resume": send from byte N (0 or the offer)
  *   {"kad":"written","bytes":N}       flow control: bytes safely written so far
  *   {"kad":"ack","bytes":N,"sha256":HEX}   file verified and renamed into place
@@ -61,8 +81,12 @@ export const UNKNOWN_SIZE = -1;
 export const MAX_FILE_ID_LENGTH = 128;
 /** Partial files offered in one hello; the hello must stay one small message. */
 export const MAX_RESUME_OFFERS = 16;
+/** The PAKE this version runs (CPace over ristretto255, engine/cpace.ts). */
+export const KAD_PAKE_VERSION = 1;
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+/** A ristretto255 point or an HMAC-SHA-256, both 32 bytes. */
+const hex32 = z.string().regex(/^[0-9a-f]{64}$/);
 const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** A sender's identity of a file's content: size, modification time, hash of its first bytes. */
@@ -101,6 +125,7 @@ export const SHARE_ERROR_CODES = [
   "DISK",
   "INTERRUPTED",
   "UNSUPPORTED",
+  "BAD_CODE",
 ] as const;
 export type ShareErrorCode = (typeof SHARE_ERROR_CODES)[number];
 
@@ -113,6 +138,7 @@ const errorMessage = z.object({
 export const senderExtensionSchema = z.discriminatedUnion("kad", [
   z.object({ kad: z.literal("eof"), bytes: byteCount, sha256: sha256Hex }),
   z.object({ kad: z.literal("end"), files: byteCount, bytes: byteCount }),
+  z.object({ kad: z.literal("pake"), share: hex32, mac: hex32 }),
   errorMessage,
 ]);
 export type SenderExtension = z.infer<typeof senderExtensionSchema>;
@@ -121,10 +147,13 @@ export const receiverExtensionSchema = z.discriminatedUnion("kad", [
   z.object({
     kad: z.literal("hello"),
     v: z.number().int().min(1),
+    pake: z.number().int().min(1).optional(),
     single: z.boolean().optional(),
     session: z.boolean().optional(),
     resume: z.array(resumeOfferSchema).max(MAX_RESUME_OFFERS).optional(),
   }),
+  z.object({ kad: z.literal("pake"), share: hex32 }),
+  z.object({ kad: z.literal("confirm"), mac: hex32 }),
   z.object({ kad: z.literal("resume"), bytes: byteCount }),
   z.object({ kad: z.literal("written"), bytes: byteCount }),
   z.object({ kad: z.literal("ack"), bytes: byteCount, sha256: sha256Hex }),

@@ -6,9 +6,11 @@
  */
 import type { Writable } from "node:stream";
 import type { FileReceiver } from "../engine/file-receiver.js";
+import { PakeGate, ReceiverPake } from "../engine/pake.js";
 import { type HandshakePeer, runResponder } from "../protocol/initiate-handshake.js";
 import {
   encodeShareMessage,
+  KAD_PAKE_VERSION,
   KAD_SHARE_VERSION,
   type ReceiverExtension,
   type ResumeOffer,
@@ -19,6 +21,7 @@ import type { PartialStore } from "../transfer/partials.js";
 import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
+import { fingerprintsOf, unverifiedWarning } from "./code-check.js";
 import type { EventSink } from "./events.js";
 import type { InitiateInbox } from "./initiate-inbox.js";
 import type { SessionScope } from "./scope.js";
@@ -31,6 +34,12 @@ export interface ReceiveContext {
   emit: EventSink;
   signaling: SignalingClient;
   ice: IceConfig;
+  /** The room and the code's secret words (undefined: a room without a secret, from an original client). */
+  code: { room: string; secret: string | undefined };
+  /** --verify: show the words derived from the key. */
+  verify: boolean;
+  /** Said once per session: the sender skipped the code check. */
+  warnedUnverified: boolean;
   /** The chosen sender's initiates; a newer one supersedes a connection still being set up. */
   inbox: InitiateInbox;
   /** True while a file's connection is up: losing the server then does not matter. */
@@ -46,23 +55,44 @@ export const REFUSAL_FLUSH_MS = 1_000;
 /** A receive that a newer initiate from the same sender replaced before any data. */
 export class Superseded extends Error {}
 
-/** The peer as the handshake's responder, creating this side's channel after the answer. */
+/**
+ * The peer as the handshake's responder, creating this side's channel after
+ * the answer; once it opens, the hello and (with a secret) the PAKE share go
+ * out on it.
+ */
 function answererWithHello(
   peer: RtcPeer,
   hello: ReceiverExtension,
+  secret: string | undefined,
+  room: string,
 ): {
   handshake: HandshakePeer;
   own(): RtcChannel | undefined;
+  pake(): ReceiverPake | undefined;
 } {
   let own: RtcChannel | undefined;
+  let pake: ReceiverPake | undefined;
   const handshake: HandshakePeer = {
     createOffer: () => peer.createOffer(),
     acceptOffer: async (offer) => {
       const answer = await peer.acceptOffer(offer);
+      if (secret !== undefined) {
+        const { local, remote } = fingerprintsOf(peer);
+        pake = new ReceiverPake({
+          secret,
+          room,
+          localFingerprint: local,
+          remoteFingerprint: remote,
+        });
+      }
       // Created only now: before the answer, libdatachannel would start an offer of its own.
       own = peer.createShareChannel();
+      const share = pake?.shareMessage;
       own.opened.then(
-        () => own?.sendText(encodeShareMessage(hello)),
+        () => {
+          own?.sendText(encodeShareMessage(hello));
+          if (share) own?.sendText(encodeShareMessage(share));
+        },
         () => {},
       );
       return answer;
@@ -71,7 +101,29 @@ function answererWithHello(
     localCandidates: () => peer.localCandidates(),
     addRemoteCandidates: (candidates) => peer.addRemoteCandidates(candidates),
   };
-  return { handshake, own: () => own };
+  return { handshake, own: () => own, pake: () => pake };
+}
+
+/** Holds the sender's messages back from the FileReceiver until it proved the code. */
+function gateFor(
+  context: ReceiveContext,
+  answerer: ReturnType<typeof answererWithHello>,
+  receiver: FileReceiver<string>,
+  lost: (error: unknown) => void,
+): PakeGate {
+  return new PakeGate(answerer.pake(), {
+    send: (text) => answerer.own()?.sendText(text),
+    onVerified: (words) => {
+      if (context.verify) context.emit({ event: "verify", words });
+    },
+    onUnverified: () => {
+      if (context.warnedUnverified) return;
+      context.warnedUnverified = true;
+      context.emit({ event: "warning", message: unverifiedWarning("sender") });
+    },
+    onFailed: lost,
+    deliver: (message) => receiver.handle(message),
+  });
 }
 
 function resumeOffers(context: ReceiveContext): { resume?: ResumeOffer[] } {
@@ -128,12 +180,15 @@ export async function receiveOne(
   const peer = await RtcPeer.create("kad-receive", context.ice);
   scope.defer(() => peer.close());
   const single = context.config.output === "-";
-  const answerer = answererWithHello(peer, {
+  const { secret, room } = context.code;
+  const hello: ReceiverExtension = {
     kad: "hello",
     v: KAD_SHARE_VERSION,
+    ...(secret !== undefined ? { pake: KAD_PAKE_VERSION } : {}),
     ...(single ? { single } : { session: true }),
     ...resumeOffers(context),
-  });
+  };
+  const answerer = answererWithHello(peer, hello, secret, room);
   const receiver = fileReceiverFor(context, (text) => answerer.own()?.sendText(text), stall.touch);
   scope.defer(() => receiver.abort(new KadError("INTERRUPTED", "interrupted")));
   let active = true;
@@ -161,7 +216,8 @@ export async function receiveOne(
     await scope.race(Promise.race([responding, superseded]));
     const remote = await scope.race(Promise.race([peer.remoteChannel.promise, superseded]));
     stopWatchingRetries();
-    remote.onMessage((message) => receiver.handle(message));
+    const gate = gateFor(context, answerer, receiver, lost);
+    remote.onMessage((message) => gate.handle(message));
     const files = await scope.race(receiver.finished);
     active = false;
     context.transferring = false;

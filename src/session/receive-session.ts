@@ -6,7 +6,13 @@
  * for --idle-exit). Only the chosen sender's initiates count (InitiateInbox).
  */
 import type { Writable } from "node:stream";
-import { embeddedAddressOf, normalizeCode, parseShareLink } from "../code/share-code.js";
+import {
+  embeddedAddressOf,
+  normalizeCode,
+  parseShareLink,
+  type SplitCode,
+  splitCode,
+} from "../code/share-code.js";
 import { lookupRoom } from "../protocol/coordinator-client.js";
 import { newId } from "../protocol/mop-rpc.js";
 import type { IncomingInitiate } from "../protocol/signaling-client.js";
@@ -46,6 +52,8 @@ export interface ReceiveConfig {
   idleExitMs: number;
   /** Keep interrupted files' partials, and continue those a sender still has. */
   resume: boolean;
+  /** --verify: show the words derived from the key the peers agreed on. */
+  verify: boolean;
   stdout: Writable;
   env: NodeJS.ProcessEnv;
 }
@@ -77,34 +85,41 @@ export async function runReceive(
  */
 async function locateRoom(
   config: ReceiveConfig,
-): Promise<{ baseUrl: string; code: string; room: RoomInfo }> {
+): Promise<{ baseUrl: string; code: SplitCode; room: RoomInfo }> {
   const link = parseShareLink(config.code);
-  const code = link?.code ?? normalizeCode(config.code);
+  const code = splitCode(link?.code ?? normalizeCode(config.code));
+  if (!code) {
+    throw new KadError("USAGE", "that is not a kad code or link", {
+      hint: "A code looks like 7-tiger-piano-oak; a link like http://host:9891/#/7-tiger/piano-oak.",
+    });
+  }
   try {
-    return await locateRoomAs(config, link?.serverUrl, code);
+    return { code, ...(await locateRoomAs(config, link?.serverUrl, code.room)) };
   } catch (error) {
-    const lower = code.toLowerCase();
+    const lower = code.room.toLowerCase();
     const notFound = error instanceof KadError && error.code === "ROOM_NOT_FOUND";
-    if (!notFound || lower === code) throw error;
-    return locateRoomAs(config, link?.serverUrl, lower).catch(() => {
+    if (!notFound || lower === code.room) throw error;
+    const found = await locateRoomAs(config, link?.serverUrl, lower).catch(() => {
       throw error;
     });
+    return { code: { room: lower, secret: code.secret }, ...found };
   }
 }
 
+/** Only the room part ever goes to a server; the secret stays here. */
 async function locateRoomAs(
   config: ReceiveConfig,
   linkServer: string | undefined,
-  code: string,
-): Promise<{ baseUrl: string; code: string; room: RoomInfo }> {
+  room: string,
+): Promise<{ baseUrl: string; room: RoomInfo }> {
   const baseUrl = config.server ?? linkServer;
-  if (baseUrl) return { baseUrl, code, room: await lookupRoom(nodeFetch, baseUrl, code) };
-  if (!embeddedAddressOf(code)) {
+  if (baseUrl) return { baseUrl, room: await lookupRoom(nodeFetch, baseUrl, room) };
+  if (!embeddedAddressOf(room)) {
     throw new KadError("USAGE", "this code needs the server it was made on", {
       hint: "Pass --server URL (or set KAD_SERVER), or paste the browser link instead of the code.",
     });
   }
-  return { code, ...(await findEmbeddedServer(code, nodeFetch)) };
+  return findEmbeddedServer(room, nodeFetch);
 }
 
 async function receiveAll(
@@ -131,6 +146,9 @@ async function receiveAll(
     emit,
     signaling,
     ice: resolveIce({ ...config, serverUrl: baseUrl, embedded: config.server === undefined }),
+    code: { room: code.room, secret: code.secret },
+    verify: config.verify,
+    warnedUnverified: false,
     ended,
     markEnded,
     inbox: new InitiateInbox(),
@@ -142,7 +160,7 @@ async function receiveAll(
     bytes: 0,
   };
   signaling.onInitiate((initiate) => session.inbox.offer(initiate));
-  await joinRoom(session, code, config.password);
+  await joinRoom(session, code.room, config.password);
   refuseIfTaken(signaling.members);
   const kadSender = signaling.members.find((member) => member.name.startsWith(KAD_SENDER_PREFIX));
   if (kadSender) session.inbox.prefer(kadSender.id);

@@ -4,7 +4,14 @@
  * (browser-protocol.md sections 3-4), ending with kad's session-end message
  * when the receiver is kad.
  */
-import { generateCode, generateEmbeddedCode, normalizeCode } from "../code/share-code.js";
+import {
+  generateCode,
+  generateEmbeddedCode,
+  linkFragment,
+  normalizeCode,
+  type SplitCode,
+  splitCode,
+} from "../code/share-code.js";
 import {
   confirmFile,
   type OutgoingFile,
@@ -13,6 +20,7 @@ import {
   sendFileBytes,
   sendSessionEnd,
 } from "../engine/file-sender.js";
+import { badCode } from "../engine/peer-errors.js";
 import { ReceiverReplies } from "../engine/receiver-replies.js";
 import { sendPipelined } from "../engine/session-sender.js";
 import { HELLO_WAIT_MS } from "../engine/transfer-limits.js";
@@ -29,6 +37,7 @@ import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { shutdownNative } from "../webrtc/native.js";
 import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
+import { type CodeCheckConfig, checkReceiver } from "./code-check.js";
 import {
   KAD_RECEIVER_PREFIX,
   KAD_SENDER_PREFIX,
@@ -55,6 +64,8 @@ export const RECEIVER_LEFT_GRACE_MS = 2_000;
 export const CANCEL_NOTICE_MS = 1_000;
 /** How long the sender lets a kad receiver close after the session-end message. */
 export const END_PATIENCE_MS = 5_000;
+/** Connections whose receiver failed the code check before the sender gives up the room. */
+export const MAX_CODE_FAILURES = 3;
 
 export interface SendConfig {
   sources: SendSource[];
@@ -68,15 +79,20 @@ export interface SendConfig {
   timeoutMs: number;
   /** Continue partial files the receiver offers (off with --no-resume). */
   resume: boolean;
+  /** Send to a receiver that cannot prove the code (--allow-unverified-browser). */
+  allowUnverified: boolean;
+  /** --verify: asks whether the words match on both sides before any byte goes. */
+  confirmWords?: (words: string) => Promise<boolean>;
   stdin: AsyncIterable<Uint8Array>;
   env: NodeJS.ProcessEnv;
 }
 
 interface Room {
   baseUrl: string;
-  code: string;
+  code: SplitCode & { secret: string };
   signaling: SignalingClient;
   embedded: boolean;
+  timeoutMs: number;
 }
 
 interface FileLink {
@@ -113,30 +129,31 @@ async function sendAll(
   emit: EventSink,
 ): Promise<SessionSummary> {
   const room = await openRoom(scope, config, emit);
-  emit({ event: "status", message: "waiting for the receiver" });
-  const receiver = await scope.within(
-    firstMember(room.signaling),
-    config.timeoutMs,
-    "waiting for a receiver",
-  );
-  emit({ event: "peer", name: receiver.name });
-  const watch = watchReceiverLeaving(scope, room.signaling, receiver.id);
+  const ice = resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded });
+  const check: CodeCheckConfig = {
+    room: room.code.room,
+    secret: room.code.secret,
+    allowUnverified: config.allowUnverified,
+    confirmWords: config.confirmWords,
+  };
   const holder: { link?: FileLink } = {};
   // A file in flight needs no server; the next file's handshake reports the loss.
   room.signaling.closed.then(() => {
     if (!holder.link?.active) scope.fail(serverLost());
   });
-  if (!receiver.name.startsWith(KAD_RECEIVER_PREFIX)) {
-    await scope.race(new Promise((resolve) => setTimeout(resolve, FIRST_INITIATE_DELAY_MS)));
-  }
-  const ice = resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded });
+  const { receiver, first } = await verifiedReceiver(scope, room, emit, (target) =>
+    connect(scope, room.signaling, target, ice, (link) => checkReceiver(scope, link, check, emit)),
+  );
+  holder.link = first;
+  const watch = watchReceiverLeaving(scope, room.signaling, receiver.id);
   const reconnect = async () => {
     holder.link?.peer.close();
-    holder.link = await connect(scope, room.signaling, receiver.id, ice);
+    holder.link = await connect(scope, room.signaling, receiver.id, ice, (link) =>
+      checkReceiver(scope, link, check, emit),
+    );
     return holder.link;
   };
   const run: SendRun = { scope, config, emit, count: config.sources.length, bytes: 0 };
-  const first = await reconnect();
   const kadReceiver = await first.replies.waitForHello(HELLO_WAIT_MS);
   if (run.count > 1 && first.replies.takesOneFile) await refuseSingleReceiver(first, run.count);
   if (first.replies.takesSession) await sendOverOneConnection(run, first);
@@ -148,6 +165,45 @@ async function sendAll(
   last.peer.close();
   emit({ event: "done", files: run.count, bytes: run.bytes });
   return { files: run.count, bytes: run.bytes };
+}
+
+/**
+ * The first receiver that proves the code. One that fails the check counts
+ * as a failed attempt and the sender waits for another member; after
+ * MAX_CODE_FAILURES the room is given up, so an attacker gets that many
+ * online guesses at the secret, not more.
+ */
+async function verifiedReceiver(
+  scope: SessionScope,
+  room: Room,
+  emit: EventSink,
+  connectTo: (target: string) => Promise<FileLink>,
+): Promise<{ receiver: Member; first: FileLink }> {
+  const failed = new Set<string>();
+  for (;;) {
+    emit({ event: "status", message: "waiting for the receiver" });
+    const receiver = await scope
+      .within(firstMember(room.signaling, failed), room.timeoutMs, "waiting for a receiver")
+      .catch((error) => {
+        throw failed.size > 0 ? badCode() : error;
+      });
+    emit({ event: "peer", name: receiver.name });
+    if (!receiver.name.startsWith(KAD_RECEIVER_PREFIX)) {
+      await scope.race(new Promise((resolve) => setTimeout(resolve, FIRST_INITIATE_DELAY_MS)));
+    }
+    try {
+      return { receiver, first: await connectTo(receiver.id) };
+    } catch (error) {
+      if (!(error instanceof KadError) || error.code !== "BAD_CODE") throw error;
+      failed.add(receiver.id);
+      if (failed.size >= MAX_CODE_FAILURES) throw error;
+      const left = MAX_CODE_FAILURES - failed.size;
+      emit({
+        event: "warning",
+        message: `a receiver did not know the code (a typo, or someone guessing); ${left} more attempt${left === 1 ? "" : "s"} before the room closes`,
+      });
+    }
+  }
 }
 
 /**
@@ -296,18 +352,21 @@ async function openRoom(scope: SessionScope, config: SendConfig, emit: EventSink
   );
   const signaling = await scope.race(openSignaling(webSocketUri));
   scope.defer(() => signaling.close());
-  await scope.race(signaling.join({ username, roomname: code, ...(password ? { password } : {}) }));
-  const url = `${baseUrl.replace(/\/+$/, "")}/#/${code}`;
-  const command = config.server ? `kad receive --server ${baseUrl} ${code}` : `kad receive ${code}`;
+  await scope.race(
+    signaling.join({ username, roomname: code.room, ...(password ? { password } : {}) }),
+  );
+  const full = `${code.room}-${code.secret}`;
+  const url = `${baseUrl.replace(/\/+$/, "")}/${linkFragment(code)}`;
+  const command = config.server ? `kad receive --server ${baseUrl} ${full}` : `kad receive ${full}`;
   emit({
     event: "code",
-    code,
+    code: full,
     url,
     command,
     server: baseUrl,
     ...(password ? { password: true } : {}),
   });
-  return { baseUrl, code, signaling, embedded: !config.server };
+  return { baseUrl, code, signaling, embedded: !config.server, timeoutMs: config.timeoutMs };
 }
 
 async function createRoomWithCode(
@@ -317,18 +376,22 @@ async function createRoomWithCode(
   freshCode: () => string,
   username: string,
   password: string | undefined,
-): Promise<{ code: string; webSocketUri: string }> {
+): Promise<{ code: SplitCode & { secret: string }; webSocketUri: string }> {
   for (let attempt = 1; ; attempt++) {
-    const code = chosen ? normalizeCode(chosen) : freshCode();
+    const full = chosen ? normalizeCode(chosen) : freshCode();
+    const code = splitCode(full);
+    if (!code?.secret) throw new KadError("USAGE", `invalid code: ${full}`);
+    const secret = code.secret;
     try {
-      const request = { username, roomname: code, ...(password ? { password } : {}) };
-      return { code, webSocketUri: await scope.race(createRoom(nodeFetch, baseUrl, request)) };
+      const request = { username, roomname: code.room, ...(password ? { password } : {}) };
+      const webSocketUri = await scope.race(createRoom(nodeFetch, baseUrl, request));
+      return { code: { room: code.room, secret }, webSocketUri };
     } catch (error) {
       const taken = error instanceof KadError && error.code === "ROOM_EXISTS";
       if (!taken || chosen || attempt >= CODE_ATTEMPTS) {
         if (taken && chosen)
-          throw new KadError("ROOM_EXISTS", `the code ${code} is in use or was used recently`, {
-            hint: `A code stays taken for ${ROOM_TTL_MS / 60_000} minutes after it was made; choose another --code, or leave it out for a fresh one.`,
+          throw new KadError("ROOM_EXISTS", `the code ${full} is in use or was used recently`, {
+            hint: `A code's room stays taken for ${ROOM_TTL_MS / 60_000} minutes after it was made; choose another --code, or leave it out for a fresh one.`,
           });
         throw error;
       }
@@ -336,10 +399,10 @@ async function createRoomWithCode(
   }
 }
 
-function firstMember(signaling: SignalingClient): Promise<Member> {
+function firstMember(signaling: SignalingClient, skip: Set<string>): Promise<Member> {
   return new Promise((resolve) => {
     const check = (members: Member[]) => {
-      const first = members[0];
+      const first = members.find((member) => !skip.has(member.id));
       if (first) {
         stop();
         resolve(first);
@@ -355,6 +418,7 @@ async function connect(
   signaling: SignalingClient,
   target: string,
   ice: IceConfig,
+  check: (link: FileLink) => Promise<void>,
 ): Promise<FileLink> {
   const peer = await RtcPeer.create("kad-send", ice);
   scope.defer(() => peer.close());
@@ -382,7 +446,17 @@ async function connect(
   // Runs before the peer closes (cleanups run newest first).
   scope.defer(() => replies.isKad && tellCancelled(scope, channel));
   // The same object the loss handler above reads: `active = false` must reach it.
-  return Object.assign(link, { replies });
+  const checked = Object.assign(link, { replies });
+  try {
+    await check(checked);
+  } catch (error) {
+    checked.active = false;
+    // Let a BAD_CODE notice leave before the connection closes.
+    await channel.closedWithin(CANCEL_NOTICE_MS);
+    peer.close();
+    throw error;
+  }
+  return checked;
 }
 
 /** On Ctrl-C or SIGTERM mid-file, lets a kad receiver say "the sender cancelled", not "connection lost". */

@@ -10,6 +10,8 @@ export const EXIT = {
   unreachable: 3,
   integrity: 4,
   timeout: 5,
+  /** The peers' codes did not match (a typo, or someone in between). */
+  badCode: 6,
   interrupted: 130,
   /** 128 + SIGTERM, the shell's convention. */
   terminated: 143,
@@ -33,6 +35,8 @@ export type ErrorCode =
   | "PEER_LEFT"
   | "PROTOCOL"
   | "INTEGRITY"
+  | "BAD_CODE"
+  | "UNVERIFIED_PEER"
   | "DISK"
   | "TIMEOUT"
   | "INTERRUPTED"
@@ -57,6 +61,8 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   PEER_LEFT: EXIT.unreachable,
   PROTOCOL: EXIT.failure,
   INTEGRITY: EXIT.integrity,
+  BAD_CODE: EXIT.badCode,
+  UNVERIFIED_PEER: EXIT.failure,
   DISK: EXIT.failure,
   TIMEOUT: EXIT.timeout,
   INTERRUPTED: EXIT.interrupted,

@@ -30,7 +30,7 @@ function route(): void {
     document.title = `kad — room ${code}`;
     const created = justCreated?.code === code ? justCreated : undefined;
     justCreated = undefined;
-    current = roomView(code, created);
+    current = roomView(code, created, target.secret);
     replaceChildren(app, current.element);
   }
   app.focus();

@@ -59,6 +59,8 @@ export class Inbox {
 
 export interface LinkOptions {
   iceServers: RTCIceServer[];
+  /** The room and, from a kad link, the code's secret words for the code check. */
+  code?: { room: string; secret: string | undefined };
 }
 
 function newConnection(options: LinkOptions) {

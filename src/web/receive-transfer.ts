@@ -9,7 +9,13 @@
  * a stall timeout, and closing the sender's channel.
  */
 import { FileReceiver, type IncomingFile, type ReceivedFile } from "../engine/file-receiver.js";
-import { encodeShareMessage, KAD_SHARE_VERSION } from "../protocol/share-messages.js";
+import { PakeGate, ReceiverPake } from "../engine/pake.js";
+import { sdpFingerprint } from "../protocol/sdp-fingerprint.js";
+import {
+  encodeShareMessage,
+  KAD_PAKE_VERSION,
+  KAD_SHARE_VERSION,
+} from "../protocol/share-messages.js";
 import { KadError } from "../util/errors.js";
 import { channelClosed, connectionLost } from "./channel-waits.js";
 import { continuePartial, openFileSink, tabPartials } from "./file-sinks.js";
@@ -48,6 +54,7 @@ export async function receiveFiles(
   link: PeerLink,
   signal: AbortSignal,
   observer: ReceiveObserver,
+  code?: { room: string; secret: string | undefined },
 ): Promise<PageReceivedFile[]> {
   let peerIsKad = false;
   const receiver = new FileReceiver<Blob>({
@@ -68,11 +75,13 @@ export async function receiveFiles(
     onEnd: (summary) => observer.onSessionEnd?.(summary),
   });
   const stall = watchForStall(RECEIVE_STALL_MS, () => void receiver.abort(stalled(), true));
+  const pake = receiverPake(link, code);
   // Harmless to an original sender, which only logs what arrives here.
-  sayHello(link);
+  sayHello(link, pake);
+  const gate = codeCheckGate(link, pake, receiver);
   link.inbox.listen((message) => {
     stall.touch();
-    receiver.handle(typeof message === "string" ? message : new Uint8Array(message));
+    gate.handle(typeof message === "string" ? message : new Uint8Array(message));
   });
   const gone = () => void receiver.abort(channelGone());
   void channelClosed(link.remote).then(gone);
@@ -95,22 +104,62 @@ export async function receiveFiles(
   }
 }
 
-/** Offers the partials this tab kept, once those being kept at this moment are among them. */
-function sayHello(link: PeerLink): void {
+/**
+ * Says hello (with the code check it offers and the partials this tab kept,
+ * once those being kept at this moment are among them), then its half of the
+ * code check.
+ */
+function sayHello(link: PeerLink, pake: ReceiverPake | undefined): void {
   const send = () => {
+    if (link.own.readyState !== "open") return;
     const offers = tabPartials.offers();
-    const resume = offers.length > 0 ? { resume: offers } : {};
     const hello = encodeShareMessage({
       kad: "hello",
       v: KAD_SHARE_VERSION,
+      ...(pake ? { pake: KAD_PAKE_VERSION } : {}),
       session: true,
-      ...resume,
+      ...(offers.length > 0 ? { resume: offers } : {}),
     });
-    if (link.own.readyState === "open") link.own.send(hello);
+    link.own.send(hello);
+    if (pake) link.own.send(encodeShareMessage(pake.shareMessage));
   };
   const keeping = tabPartials.settled();
   if (keeping) void keeping.then(send);
   else send();
+}
+
+/** With the secret words from the link, the page proves the code like kad receive does. */
+function receiverPake(
+  link: PeerLink,
+  code: { room: string; secret: string | undefined } | undefined,
+): ReceiverPake | undefined {
+  if (!code?.secret) return undefined;
+  const local = sdpFingerprint(link.pc.localDescription?.sdp ?? "");
+  const remote = sdpFingerprint(link.pc.remoteDescription?.sdp ?? "");
+  if (!local || !remote) return undefined;
+  return new ReceiverPake({
+    secret: code.secret,
+    room: code.room,
+    localFingerprint: local,
+    remoteFingerprint: remote,
+  });
+}
+
+/** Nothing reaches the FileReceiver before the sender proved the code (or skipped the check). */
+function codeCheckGate(
+  link: PeerLink,
+  pake: ReceiverPake | undefined,
+  receiver: FileReceiver<Blob>,
+): PakeGate {
+  return new PakeGate(pake, {
+    send: (text) => {
+      if (link.own.readyState === "open") link.own.send(text);
+    },
+    onVerified: () => {},
+    onUnverified: () => {},
+    onFailed: (error) => void receiver.abort(error),
+    deliver: (message) => receiver.handle(message),
+  });
 }
 
 /**

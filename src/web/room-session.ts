@@ -125,22 +125,27 @@ export class RoomSession {
     const rowOf = (file: IncomingFile) => rows.get(file.index) ?? first;
     void this.track(initiate.from, group, async ({ onLink, signal }) => {
       const link = onLink(await answerInitiate(this.signaling, initiate, this.options));
-      await receiveFiles(link, signal, {
-        onFile: (file) => {
-          const row = file.index === 0 ? first : group.add(new TransferRow("receive", name, ""));
-          rows.set(file.index, row);
-          row.start(file.relativePath, file.size, file.offset);
+      await receiveFiles(
+        link,
+        signal,
+        {
+          onFile: (file) => {
+            const row = file.index === 0 ? first : group.add(new TransferRow("receive", name, ""));
+            rows.set(file.index, row);
+            row.start(file.relativePath, file.size, file.offset);
+          },
+          onSink: (file, sink) => {
+            rowOf(file).element.dataset.sink = sink;
+          },
+          onProgress: (file, bytes) => rowOf(file).progress(bytes),
+          onFileDone: (file) => finishReceived(rowOf(file), file),
+          onSessionEnd: ({ files }) =>
+            [...rows.values()]
+              .at(-1)
+              ?.note(`${name} has finished sending (${files} ${files === 1 ? "file" : "files"}).`),
         },
-        onSink: (file, sink) => {
-          rowOf(file).element.dataset.sink = sink;
-        },
-        onProgress: (file, bytes) => rowOf(file).progress(bytes),
-        onFileDone: (file) => finishReceived(rowOf(file), file),
-        onSessionEnd: ({ files }) =>
-          [...rows.values()]
-            .at(-1)
-            ?.note(`${name} has finished sending (${files} ${files === 1 ? "file" : "files"}).`),
-      });
+        this.options.code,
+      );
     }).finally(() => {
       this.incoming -= 1;
     });

@@ -35,7 +35,11 @@ export interface RoomView {
   leave(): void;
 }
 
-export function roomView(code: string, created: CreatedRoom | undefined): RoomView {
+export function roomView(
+  code: string,
+  created: CreatedRoom | undefined,
+  secret?: string,
+): RoomView {
   const status = h("p", { class: "status", role: "status" });
   const body = h("div", { class: "room-body" });
   const share = h(
@@ -118,7 +122,10 @@ export function roomView(code: string, created: CreatedRoom | undefined): RoomVi
       session.reconnect(connection);
       if (!body.contains(session.element)) replaceChildren(body, session.element);
     } else {
-      session = new RoomSession(connection, { iceServers: iceServersFor(location.hostname) });
+      session = new RoomSession(connection, {
+        iceServers: iceServersFor(location.hostname),
+        code: { room: code, secret },
+      });
       replaceChildren(body, session.element);
     }
     status.textContent = `You are ${username}. Files sent to you appear below.`;

@@ -11,6 +11,7 @@ export type TransferRole = "send" | "receive";
 
 const KIND_BY_CODE: Partial<Record<ErrorCode, PageErrorKind>> = {
   INTEGRITY: "integrity",
+  BAD_CODE: "bad-code",
   TIMEOUT: "timeout",
   DISK: "storage",
   UNREADABLE: "storage",

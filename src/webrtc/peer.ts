@@ -113,6 +113,14 @@ export class RtcPeer implements HandshakePeer {
     }
   }
 
+  /** The SDP of this side's and of the peer's description as set, for their DTLS fingerprints. */
+  descriptions(): { local: string; remote: string } {
+    return {
+      local: this.pc.localDescription()?.sdp ?? "",
+      remote: this.pc.remoteDescription()?.sdp ?? "",
+    };
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -34,7 +34,7 @@ it("kad send -> browser: a 20 MiB file arrives verified, and kad send exits 0", 
   await writeRandomFile(source, 20 * MiB);
   const sender = watchKad(env.kad(["send", "--server", env.secureOrigin, "--json", source]));
   const { code, url } = await sender.waitForEvent((event) => event.event === "code");
-  expect(url).toBe(`${env.secureOrigin}/#/${code}`);
+  expect(url).toBe(`${env.secureOrigin}/#/${String(code).replace(/-([a-z]+-[a-z]+)$/, "/$1")}`);
 
   const browser = await env.launch();
   const page = await openPage(browser.context, String(url));
@@ -165,4 +165,22 @@ it("Cancel on the page stops kad send (exit 3) and kad receive (exit 3, nothing 
   await page.locator(".transfer[data-state=cancelled]").waitFor();
   expect(await receiver.exited).toBe(3);
   expect(await readdir(output)).toEqual([]);
+});
+
+it("kad send -> browser with a wrong secret in the link: the code check fails, nothing arrives", async () => {
+  const dir = await useTempDir();
+  const source = join(dir, "private.bin");
+  await writeRandomFile(source, 100_000);
+  const sender = watchKad(env.kad(["send", "--server", env.secureOrigin, "--json", source]));
+  const { url } = await sender.waitForEvent((event) => event.event === "code");
+  const wrong = String(url).replace(/\/([a-z]+)-([a-z]+)$/, (_, first, second) =>
+    second === "acid" ? `/${first}-acorn` : `/${first}-acid`,
+  );
+
+  const browser = await env.launch();
+  const page = await openPage(browser.context, wrong);
+  const warning = await sender.waitForEvent((event) => event.event === "warning");
+  expect(String(warning.message)).toContain("did not know the code");
+  await page.locator(".transfer", { hasText: "The code did not match" }).waitFor();
+  expect(await page.locator(".transfer-status", { hasText: "Received" }).count()).toBe(0);
 });

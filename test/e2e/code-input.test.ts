@@ -65,14 +65,19 @@ it("a sender with a password says the receiver needs it too", async () => {
 it("a chosen code used a moment ago says it stays taken for a while", async () => {
   const dir = await useTempDir();
   await writeFile(join(dir, "a.txt"), "hello");
-  const { sender } = await startSend(server.url, ["--code", "qa-one-again", "a.txt"], { cwd: dir });
+  const { sender } = await startSend(server.url, ["--code", "qa-room-one-again", "a.txt"], {
+    cwd: dir,
+  });
   sender.child.kill("SIGINT");
   await sender.exited;
-  const again = await kad(["send", "--server", server.url, "--code", "qa-one-again", "a.txt"], {
-    cwd: dir,
-    json: false,
-  }).exited;
+  const again = await kad(
+    ["send", "--server", server.url, "--code", "qa-room-one-again", "a.txt"],
+    {
+      cwd: dir,
+      json: false,
+    },
+  ).exited;
   expect(again.code).toBe(1);
-  expect(again.stderr).toContain("kad: the code qa-one-again is in use or was used recently");
+  expect(again.stderr).toContain("kad: the code qa-room-one-again is in use or was used recently");
   expect(again.stderr).toContain("stays taken for 30 minutes");
 });

@@ -66,6 +66,15 @@ describe("kad receive from an original browser sender", () => {
       expect(await sha256File(join(dir, "out", name))).toBe(await sha256File(join(dir, name)));
     }
     expect(receiver.events.at(-1)).toEqual({ event: "done", files: 3, bytes: 100_000 + 15 });
+    const warnings = receiver.events.filter((e) => e.event === "warning");
+    expect(warnings).toEqual([
+      {
+        event: "warning",
+        message: expect.stringContaining(
+          "the sender is an original browser client and cannot prove",
+        ),
+      },
+    ]);
   });
 });
 
@@ -96,18 +105,49 @@ describe("kad receive -o - from an original browser sender", () => {
   });
 });
 
+/** The room part of a kad code: all an original client knows (it has no code check). */
+const roomOf = (code: string) => code.split("-").slice(0, -2).join("-");
+
 describe("kad send to an original browser receiver", () => {
-  it("sends plain metadata and bytes, and takes the browser's close as completion", async () => {
+  it("is refused without --allow-unverified-browser: it cannot prove the code", async () => {
     const dir = await useTempDir();
     await mkdir(join(dir, "got"));
-    await writeRandomFile(join(dir, "a.bin"), 200_000);
-    await writeFile(join(dir, "b.txt"), "second\n");
-    const { sender, code } = await startSend(server.url, ["a.bin", "b.txt"], { cwd: dir });
+    await writeFile(join(dir, "a.txt"), "not for you\n");
+    const { sender, code } = await startSend(server.url, ["a.txt"], { cwd: dir });
     const receiver = referencePeer(
       {
         role: "receive",
         server: server.url,
-        room: code,
+        room: roomOf(code),
+        bind: "127.0.0.1",
+        outDir: join(dir, "got"),
+        expectFiles: 1,
+      },
+      { cwd: dir },
+    );
+    const sent = await sender.exited;
+    receiver.child.kill();
+    expect(sent.code).toBe(1);
+    expect(sender.events.at(-1)).toMatchObject({ event: "error", code: "UNVERIFIED_PEER" });
+    expect(receiver.events.filter((e) => e.event === "received")).toEqual([]);
+    expect(await readdir(join(dir, "got"))).toEqual([]);
+  });
+
+  it("with the flag sends plain metadata and bytes, warns, and takes the browser's close as completion", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "got"));
+    await writeRandomFile(join(dir, "a.bin"), 200_000);
+    await writeFile(join(dir, "b.txt"), "second\n");
+    const { sender, code } = await startSend(
+      server.url,
+      ["--allow-unverified-browser", "a.bin", "b.txt"],
+      { cwd: dir },
+    );
+    const receiver = referencePeer(
+      {
+        role: "receive",
+        server: server.url,
+        room: roomOf(code),
         bind: "127.0.0.1",
         outDir: join(dir, "got"),
         expectFiles: 2,
@@ -122,18 +162,23 @@ describe("kad send to an original browser receiver", () => {
     expect(got[0]?.sha256).toBe(await sha256File(join(dir, "a.bin")));
     expect(await readFile(String(got[1]?.path), "utf8")).toBe("second\n");
     expect(sender.events.at(-1)).toEqual({ event: "done", files: 2, bytes: 200_007 });
+    const warnings = sender.events.filter((e) => e.event === "warning");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toContain("cannot prove it knows the code");
   });
 
   it("refuses to stream stdin to a receiver that cannot take an unknown size", async () => {
     const dir = await useTempDir();
     await mkdir(join(dir, "got"));
-    const { sender, code } = await startSend(server.url, ["-"], { cwd: dir });
+    const { sender, code } = await startSend(server.url, ["--allow-unverified-browser", "-"], {
+      cwd: dir,
+    });
     sender.child.stdin?.end("data");
     const receiver = referencePeer(
       {
         role: "receive",
         server: server.url,
-        room: code,
+        room: roomOf(code),
         bind: "127.0.0.1",
         outDir: join(dir, "got"),
         expectFiles: 1,

@@ -8,9 +8,11 @@ import {
   type TransferFlags,
   usage,
 } from "./transfer-options.js";
+import { confirmWordsPrompt } from "./verify-prompt.js";
 
 interface SendFlags extends TransferFlags {
   code?: string;
+  allowUnverifiedBrowser?: boolean;
 }
 
 const EXAMPLES = `
@@ -33,7 +35,11 @@ export function sendCommand(): Command {
       .argument("<path...>", "files, directories, or - for stdin")
       .option(
         "--code <code>",
-        "use this code instead of a generated one (5-64 letters, digits, dashes)",
+        "use this code instead of a generated one: a room name (5-64 letters, digits, dashes) then two secret words, e.g. 7-tiger-piano-oak",
+      )
+      .option(
+        "--allow-unverified-browser",
+        "also send to an original browser client, which cannot prove it knows the code (whoever runs the server could be in between)",
       ),
   )
     .addHelpText("after", EXAMPLES)
@@ -45,7 +51,7 @@ export function sendCommand(): Command {
           if (flags.code !== undefined && !isValidCode(normalizeCode(flags.code))) {
             throw usage(
               `invalid code: ${flags.code}`,
-              "A code has 5-64 letters, digits or dashes.",
+              "A code is a room name (5-64 letters, digits, dashes) and then two words that stay secret, e.g. 7-tiger-piano-oak.",
             );
           }
           // Loaded only now, so `kad --help` stays instant.
@@ -59,6 +65,8 @@ export function sendCommand(): Command {
               ...sharedSessionConfig(flags),
               sources,
               code: flags.code,
+              allowUnverified: Boolean(flags.allowUnverifiedBrowser),
+              ...(flags.verify ? { confirmWords: confirmWordsPrompt(process.env, usesStdin) } : {}),
               stdin: process.stdin,
             },
             emit,

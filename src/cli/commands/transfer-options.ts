@@ -15,7 +15,8 @@ export const EXIT_GRACE_MS = 2_000;
 const EXIT_CODES = `
 Exit codes: 0 success (the sender only once the receiver confirmed every byte),
 1 other failure, 2 usage, 3 server or peer unreachable or the peer left,
-4 integrity (size or SHA-256 mismatch), 5 timeout, 130 interrupted (Ctrl-C),
+4 integrity (size or SHA-256 mismatch), 5 timeout, 6 the code did not match
+(a typo, or someone in between; nothing was sent), 130 interrupted (Ctrl-C),
 143 terminated (SIGTERM).`;
 
 /** Default --timeout: as long as a room lives. */
@@ -31,6 +32,7 @@ export interface TransferFlags {
   password?: string;
   /** False with --no-resume. */
   resume: boolean;
+  verify?: boolean;
 }
 
 /** The longest wait Node's timers can express (2^31-1 ms); longer values are capped to it. */
@@ -93,6 +95,10 @@ export function addTransferOptions(command: Command): Command {
       "--password <password>",
       "room password (env KAD_PASSWORD; argv is visible to other users)",
     )
+    .option(
+      "--verify",
+      "show words derived from the shared key to compare with the other side (kad send asks before sending)",
+    )
     .option("--json", "newline-delimited JSON events on stdout")
     .option("-q, --quiet", "print errors only")
     .option(
@@ -136,6 +142,7 @@ export function sharedSessionConfig(flags: TransferFlags) {
     bind: flags.bind,
     timeoutMs: flags.timeout * 1000,
     resume: flags.resume,
+    verify: Boolean(flags.verify),
     env: process.env,
   };
 }

@@ -55,6 +55,8 @@ export class PlainReporter implements Reporter {
         return `done: ${event.files} file${event.files === 1 ? "" : "s"}, ${formatBytes(event.bytes)}`;
       case "warning":
         return `warning: ${event.message}`;
+      case "verify":
+        return `verify: ${event.words}`;
       case "skipped":
         return `skipped ${event.path} (${event.reason})`;
       case "error":

@@ -42,6 +42,7 @@ export class TtyReporter implements Reporter {
     else if (event.event === "file-done") this.fileDone(event.name, event.size, event.path);
     else if (event.event === "done") this.finish(event.files, event.bytes);
     else if (event.event === "warning") this.note(`warning: ${event.message}\n`);
+    else if (event.event === "verify") this.note(`verify: ${event.words}\n`);
     else if (event.event === "skipped") this.out.write(`skipped ${event.path} (${event.reason})\n`);
   }
 

@@ -5,9 +5,12 @@ import {
   generateCode,
   generateEmbeddedCode,
   isValidCode,
+  joinCode,
+  linkFragment,
   normalizeCode,
   parseShareLink,
   secureRandomInt,
+  splitCode,
 } from "../../../src/code/share-code.js";
 import { WORDS } from "../../../src/code/words.js";
 
@@ -45,15 +48,17 @@ describe("share codes", () => {
     ["0-80-tiger-piano", undefined],
     ["255-80-tiger-piano", undefined],
     ["12-70000-tiger-piano", undefined],
-    ["12-80-tiger", undefined],
-    ["12-80-tiger-piano", { hostOctet: 12, port: 80 }],
+    ["12-80", undefined],
+    ["12-80-tiger", { hostOctet: 12, port: 80 }],
+    ["12-80-tiger-piano-oak", { hostOctet: 12, port: 80 }],
   ])("embeddedAddressOf(%s)", (code, expected) => {
     expect(embeddedAddressOf(code)).toEqual(expected);
   });
 
   it("states its entropy", () => {
-    expect(codeEntropyBits("server")).toBeCloseTo(41.0, 0);
-    expect(codeEntropyBits("embedded")).toBeCloseTo(31.0, 0);
+    expect(codeEntropyBits("server")).toBeCloseTo(20.3, 1);
+    expect(codeEntropyBits("embedded")).toBeCloseTo(10.3, 1);
+    expect(codeEntropyBits("secret")).toBeCloseTo(20.7, 1);
   });
 
   it("secureRandomInt stays in range", () => {
@@ -74,14 +79,55 @@ describe("share codes", () => {
   it.each([
     ["http://127.0.0.1:9891/#/7-tiger-piano-oak", "http://127.0.0.1:9891", "7-tiger-piano-oak"],
     ["https://kad.example/app/#/abcdef", "https://kad.example/app", "abcdef"],
+    ["http://127.0.0.1:9891/#/7-tiger/piano-oak", "http://127.0.0.1:9891", "7-tiger-piano-oak"],
+    ["http://h/#/23-40123-tiger/piano-oak", "http://h", "23-40123-tiger-piano-oak"],
   ])("parses the browser link %s", (link, serverUrl, code) => {
     expect(parseShareLink(link)).toEqual({ serverUrl, code });
   });
 
-  it.each(["7-tiger-piano", "ftp://x/#/abcdef", "http://x/#/../etc", "http://x/"])(
-    "is not a share link: %s",
-    (input) => {
-      expect(parseShareLink(input)).toBeUndefined();
-    },
-  );
+  it.each([
+    "http://x/#/7-tiger-piano",
+    "http://x/#/7-tiger/piano/oak",
+    "ftp://x/#/abcdef",
+    "http://x/#/../etc",
+    "http://x/",
+  ])("is not a share link: %s", (input) => {
+    expect(parseShareLink(input)).toBeUndefined();
+  });
+});
+
+describe("room and secret", () => {
+  it.each([
+    ["7-tiger-piano-oak", { room: "7-tiger", secret: "piano-oak" }],
+    ["23-40123-tiger-piano-oak", { room: "23-40123-tiger", secret: "piano-oak" }],
+    ["my-Room-Piano-OAK", { room: "my-Room", secret: "piano-oak" }],
+    ["reference-room-123-4", { room: "reference-room-123-4", secret: undefined }],
+    ["x7k2m9p4q1w8", { room: "x7k2m9p4q1w8", secret: undefined }],
+    ["7-tiger-piano", undefined],
+    ["abc", undefined],
+  ])("splitCode(%s)", (code, expected) => {
+    expect(splitCode(code)).toEqual(expected);
+  });
+
+  it("keeps generated codes to a valid room plus two secret words", () => {
+    for (let i = 0; i < 200; i++) {
+      const code = generateCode();
+      const split = splitCode(code);
+      expect(split?.room).toMatch(/^\d{1,3}-[a-z]+$/);
+      expect(split?.secret).toMatch(/^[a-z]+-[a-z]+$/);
+      expect(joinCode(split as never)).toBe(code);
+      const embedded = splitCode(generateEmbeddedCode(7, 40123));
+      expect(embeddedAddressOf(embedded?.room ?? "")).toEqual({ hostOctet: 7, port: 40123 });
+    }
+  });
+
+  it("puts the secret only in the link's fragment", () => {
+    expect(linkFragment({ room: "7-tiger", secret: "piano-oak" })).toBe("#/7-tiger/piano-oak");
+    expect(linkFragment({ room: "abcdef", secret: undefined })).toBe("#/abcdef");
+  });
+
+  it("requires a secret part for kad send's --code", () => {
+    expect(isValidCode("7-tiger-piano-oak")).toBe(true);
+    expect(isValidCode("reference-room-123-4")).toBe(false);
+  });
 });

@@ -6,8 +6,11 @@ describe("parseRoute", () => {
     ["", { kind: "home" }],
     ["#", { kind: "home" }],
     ["#/", { kind: "home" }],
-    ["#/7-tiger-piano-oak", { kind: "room", code: "7-tiger-piano-oak" }],
-    ["#/%207-tiger-piano-oak%20", { kind: "room", code: "7-tiger-piano-oak" }],
+    ["#/7-tiger-piano-oak", { kind: "room", code: "7-tiger", secret: "piano-oak" }],
+    ["#/7-tiger/piano-oak", { kind: "room", code: "7-tiger", secret: "piano-oak" }],
+    ["#/%207-tiger-piano-oak%20", { kind: "room", code: "7-tiger", secret: "piano-oak" }],
+    ["#/x7k2m9p4q1w8", { kind: "room", code: "x7k2m9p4q1w8" }],
+    ["#/7-tiger/piano/oak", { kind: "bad-link" }],
     ["#/locked-room-42", { kind: "room", code: "locked-room-42" }],
     // A malformed escape must not throw (a blank page).
     ["#/%E0%A4%A", { kind: "bad-link" }],

@@ -1,0 +1,151 @@
+/**
+ * The code check between kad peers through the built CLI, real WebRTC on
+ * loopback: a wrong secret stops both sides with BAD_CODE and nothing is
+ * written; the sender gives up the room after three failed receivers but a
+ * right code still works after a wrong one; the secret never reaches the
+ * server; and a server that swaps the SDP and pipes the channels between its
+ * own endpoints (test/helpers/mitm-server.ts) is caught without seeing any
+ * of the file.
+ */
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
+import { sha256File, writeRandomFile } from "../helpers/files.js";
+import { startRelayServer } from "../helpers/mitm-server.js";
+import { useTempDir } from "../helpers/temp-dir.js";
+import { kad, type Running, startSend } from "../helpers/transfer-cli.js";
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startSignalingServer({ host: "127.0.0.1", port: 0 });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+/** The same room with other secret words. */
+function wrongCode(code: string): string {
+  const parts = code.split("-");
+  const last = parts.at(-1) === "acid" ? "acorn" : "acid";
+  return [...parts.slice(0, -1), last].join("-");
+}
+
+function receive(serverUrl: string, code: string, dir: string, out: string): Running {
+  return kad(["receive", "--json", "--server", serverUrl, "-o", out, code], { cwd: dir });
+}
+
+async function wrongReceiver(code: string, dir: string, out: string) {
+  await mkdir(join(dir, out));
+  const receiver = receive(server.url, wrongCode(code), dir, out);
+  const result = await receiver.exited;
+  expect(result.code, result.stderr).toBe(6);
+  expect(receiver.events.at(-1)).toMatchObject({
+    event: "error",
+    code: "BAD_CODE",
+    message: "the code did not match: a typo, or someone is in between; nothing was sent",
+  });
+  expect(await readdir(join(dir, out))).toEqual([]);
+}
+
+describe("a wrong code", () => {
+  it("stops the receiver with BAD_CODE and nothing written; the right code then still works", async () => {
+    const dir = await useTempDir();
+    await writeRandomFile(join(dir, "a.bin"), 100_000);
+    const { sender, code } = await startSend(server.url, ["a.bin"], { cwd: dir });
+    await wrongReceiver(code, dir, "wrong");
+    await sender.waitFor((e) => e.event === "warning");
+    await mkdir(join(dir, "right"));
+    const receiver = receive(server.url, code, dir, "right");
+    const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+    expect(received.code, received.stderr).toBe(0);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(await sha256File(join(dir, "right", "a.bin"))).toBe(
+      await sha256File(join(dir, "a.bin")),
+    );
+    expect(sender.events.find((e) => e.event === "warning")?.message).toContain(
+      "2 more attempts before the room closes",
+    );
+  });
+
+  it("three times closes the room: the sender exits with BAD_CODE", async () => {
+    const dir = await useTempDir();
+    await writeRandomFile(join(dir, "a.bin"), 1_000);
+    const { sender, code } = await startSend(server.url, ["a.bin"], { cwd: dir });
+    for (const out of ["w1", "w2", "w3"]) await wrongReceiver(code, dir, out);
+    const sent = await sender.exited;
+    expect(sent.code).toBe(6);
+    expect(sender.events.at(-1)).toMatchObject({ event: "error", code: "BAD_CODE" });
+    expect(sender.events.filter((e) => e.event === "warning")).toHaveLength(2);
+  });
+
+  it("without the secret words (only the room) fails the same way", async () => {
+    const dir = await useTempDir();
+    await writeRandomFile(join(dir, "a.bin"), 1_000);
+    const { sender, code } = await startSend(server.url, ["a.bin", "--timeout", "5"], {
+      cwd: dir,
+    });
+    await mkdir(join(dir, "out"));
+    const room = code.split("-").slice(0, -2).join("-");
+    const receiver = receive(server.url, room, dir, "out");
+    const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+    expect(received.code).toBe(6);
+    expect(sent.code).toBe(6);
+    expect(await readdir(join(dir, "out"))).toEqual([]);
+  });
+});
+
+describe("a recording server", () => {
+  it("never receives the secret part of the code", async () => {
+    const relay = await startRelayServer(server.url, { intercept: false });
+    try {
+      const dir = await useTempDir();
+      await writeRandomFile(join(dir, "a.bin"), 10_000);
+      const { sender, code } = await startSend(relay.url, ["a.bin"], { cwd: dir });
+      await mkdir(join(dir, "out"));
+      const receiver = receive(relay.url, code, dir, "out");
+      const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(received.code, received.stderr).toBe(0);
+      const secret = code.split("-").slice(-2).join("-");
+      const room = code.split("-").slice(0, -2).join("-");
+      const everything = relay.received.join("\n");
+      expect(everything).toContain(room);
+      expect(everything).not.toContain(secret);
+      expect(everything).not.toContain(code);
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
+describe("a server in the middle", () => {
+  it("is caught: both sides exit with BAD_CODE, nothing is written, it sees none of the file", async () => {
+    const mitm = await startRelayServer(server.url, { intercept: true });
+    try {
+      const dir = await useTempDir();
+      await writeRandomFile(join(dir, "secret-plans.bin"), 50_000);
+      const { sender, code } = await startSend(mitm.url, ["secret-plans.bin", "--timeout", "8"], {
+        cwd: dir,
+      });
+      await mkdir(join(dir, "out"));
+      const receiver = receive(mitm.url, code, dir, "out");
+      const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+      expect(received.code, received.stderr).toBe(6);
+      expect(sent.code, sent.stderr).toBe(6);
+      expect(receiver.events.at(-1)).toMatchObject({ event: "error", code: "BAD_CODE" });
+      expect(sender.events.at(-1)).toMatchObject({ event: "error", code: "BAD_CODE" });
+      expect(await readdir(join(dir, "out"))).toEqual([]);
+      const seen = Buffer.concat(mitm.piped);
+      // The attack was in place: the code check itself went through its pipe.
+      expect(seen.toString()).toContain('"kad":"pake"');
+      expect(seen.toString()).not.toContain("secret-plans");
+      const file = await readFile(join(dir, "secret-plans.bin"));
+      expect(seen.includes(file.subarray(0, 64))).toBe(false);
+    } finally {
+      await mitm.close();
+    }
+  });
+});
