@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
+import { splitCode } from "../../src/code/share-code.js";
 import { createRoom, lookupRoom } from "../../src/protocol/coordinator-client.js";
 import { openSignaling } from "../../src/session/connections.js";
 import { isKadError } from "../../src/util/errors.js";
@@ -72,9 +73,10 @@ describe("kad receive --json reports each refusal under its own code", () => {
     await writeRandomFile(source, 1000);
     const { sender, code } = await startSend(server.url, [source]);
     // A second member fills the two-member room before kad receive comes.
-    const { webSocketUri } = await lookupRoom(fetch, server.url, code);
+    const roomname = splitCode(code)?.room ?? code;
+    const { webSocketUri } = await lookupRoom(fetch, server.url, roomname);
     const other = await openSignaling(webSocketUri);
-    await other.join({ username: "someone-else", roomname: code, password: "" });
+    await other.join({ username: "someone-else", roomname, password: "" });
     try {
       const { exit, errors } = await receive([code]);
       expect(errors).toEqual([

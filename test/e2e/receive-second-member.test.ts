@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
+import { splitCode } from "../../src/code/share-code.js";
 import { sha256File, writeRandomFile } from "../helpers/files.js";
 import { useTempDir } from "../helpers/temp-dir.js";
 import { kad, referencePeer, startSend, uniqueRoomName } from "../helpers/transfer-cli.js";
@@ -53,7 +54,7 @@ describe("a second member's initiates", () => {
     sender.child.stdin?.write(part);
     const receiver = receive(dir, code);
     await receiver.waitFor((e) => e.event === "progress");
-    const stranger = intruder(code, 5);
+    const stranger = intruder(splitCode(code)?.room ?? code, 5);
     await stranger.waitFor((e) => e.event === "initiated" && e.n === 5);
     sender.child.stdin?.end(part);
     const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
