@@ -128,8 +128,9 @@ export async function receiveOne(
   context.transferring = true;
   const lost = (error: unknown) => {
     if (!active) return;
-    void receiver.abort(error as Error);
-    scope.fail(error);
+    const explained = peer.explainLoss(error);
+    void receiver.abort(explained as Error);
+    scope.fail(explained);
   };
   peer.lost.promise.catch(lost);
   watchSenderLeaving(context, () => active, lost);
@@ -148,6 +149,8 @@ export async function receiveOne(
     await scope.race(Promise.race([responding, superseded]));
     const remote = await scope.race(Promise.race([peer.remoteChannel.promise, superseded]));
     context.cancelConnecting = undefined;
+    const path = peer.selectedPath();
+    if (path) context.emit({ event: "path", ...path });
     remote.onMessage((message) => receiver.handle(message));
     const files = await scope.race(receiver.finished);
     active = false;

@@ -7,6 +7,7 @@
 import type { Writable } from "node:stream";
 import { embeddedAddressOf, normalizeCode, parseShareLink } from "../code/share-code.js";
 import { lookupRoom } from "../protocol/coordinator-client.js";
+import { requestServerIce } from "../protocol/ice-servers-client.js";
 import { newId } from "../protocol/mop-rpc.js";
 import type { IncomingInitiate } from "../protocol/signaling-client.js";
 import type { Member, RoomInfo } from "../protocol/signaling-messages.js";
@@ -104,6 +105,7 @@ async function receiveAll(
   }
   const signaling = await scope.race(openSignaling(room.webSocketUri));
   scope.defer(() => signaling.close());
+  const iceInputs = { ...config, serverUrl: baseUrl, embedded: config.server === undefined };
   let markEnded!: () => void;
   const ended = new Promise<null>((resolve) => {
     markEnded = () => resolve(null);
@@ -113,7 +115,7 @@ async function receiveAll(
     config,
     emit,
     signaling,
-    ice: resolveIce({ ...config, serverUrl: baseUrl, embedded: config.server === undefined }),
+    ice: resolveIce(iceInputs),
     ended,
     markEnded,
     senderId: undefined,
@@ -131,6 +133,9 @@ async function receiveAll(
   });
   await joinRoom(session, code, config.password);
   refuseIfTaken(signaling.members);
+  const { iceServers: granted } = await scope.race(requestServerIce(signaling.rpc));
+  // Before any initiate is taken from the queue, so every peer uses the server's relay.
+  session.ice = resolveIce({ ...iceInputs, granted });
   emit({ event: "status", message: "waiting for the sender" });
   await receiveFiles(session, initiates);
   emit({ event: "done", files: session.files, bytes: session.bytes });

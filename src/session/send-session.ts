@@ -16,7 +16,9 @@ import {
 import { ReceiverReplies } from "../engine/receiver-replies.js";
 import { HELLO_WAIT_MS, MAX_UNACKED_FILES } from "../engine/transfer-limits.js";
 import { createRoom } from "../protocol/coordinator-client.js";
-import { runInitiator } from "../protocol/initiate-handshake.js";
+import { requestServerIce } from "../protocol/ice-servers-client.js";
+import type { IceServersReply } from "../protocol/ice-servers-message.js";
+import { type HandshakePeer, runInitiator } from "../protocol/initiate-handshake.js";
 import { ROOM_TTL_MS } from "../protocol/limits.js";
 import { newId } from "../protocol/mop-rpc.js";
 import { encodeShareMessage } from "../protocol/share-messages.js";
@@ -27,17 +29,16 @@ import type { SendSource } from "../transfer/sources.js";
 import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { shutdownNative } from "../webrtc/native.js";
-import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
+import type { IceConfig, RtcPeer } from "../webrtc/peer.js";
 import { KAD_SENDER_PREFIX, nodeFetch, openSignaling, serverLost } from "./connections.js";
 import { startEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
+import { openPeer } from "./peer-connect.js";
 import { type SessionScope, withScope } from "./scope.js";
 
 /** Pause after a receiver appears: an original browser lists us before it answers. */
 export const FIRST_INITIATE_DELAY_MS = 300;
-/** Time for both data channels to open once the handshake is done. */
-export const CONNECT_TIMEOUT_MS = 20_000;
 /** Fresh codes tried when the server says a generated one is taken. */
 export const CODE_ATTEMPTS = 5;
 /** After the connection is lost, how long the last file's completion may still arrive. */
@@ -68,6 +69,8 @@ interface Room {
   code: string;
   signaling: SignalingClient;
   embedded: boolean;
+  /** The server's answer to `kad.ice`, requested right after joining. */
+  serverIce: Promise<IceServersReply>;
 }
 
 interface FileLink {
@@ -118,10 +121,11 @@ async function sendAll(
     if (!holder.link?.active) scope.fail(serverLost());
   });
   await scope.race(new Promise((resolve) => setTimeout(resolve, FIRST_INITIATE_DELAY_MS)));
-  const ice = resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded });
+  const { iceServers: granted } = await scope.race(room.serverIce);
+  const ice = resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded, granted });
   const reconnect = async () => {
     holder.link?.peer.close();
-    holder.link = await connect(scope, room.signaling, receiver.id, ice);
+    holder.link = await connect(scope, room.signaling, receiver.id, ice, emit);
     return holder.link;
   };
   const run: SendRun = { scope, config, emit, count: config.sources.length, bytes: 0 };
@@ -288,6 +292,8 @@ async function openRoom(scope: SessionScope, config: SendConfig, emit: EventSink
   const signaling = await scope.race(openSignaling(webSocketUri));
   scope.defer(() => signaling.close());
   await scope.race(signaling.join({ username, roomname: code, ...(password ? { password } : {}) }));
+  // Asked now, answered while we wait for the receiver.
+  const serverIce = requestServerIce(signaling.rpc);
   const url = `${baseUrl.replace(/\/+$/, "")}/#/${code}`;
   const command = config.server ? `kad receive --server ${baseUrl} ${code}` : `kad receive ${code}`;
   emit({
@@ -298,7 +304,7 @@ async function openRoom(scope: SessionScope, config: SendConfig, emit: EventSink
     server: baseUrl,
     ...(password ? { password: true } : {}),
   });
-  return { baseUrl, code, signaling, embedded: !config.server };
+  return { baseUrl, code, signaling, embedded: !config.server, serverIce };
 }
 
 async function createRoomWithCode(
@@ -346,10 +352,11 @@ async function connect(
   signaling: SignalingClient,
   target: string,
   ice: IceConfig,
+  emit: EventSink,
 ): Promise<FileLink> {
-  const peer = await RtcPeer.create("kad-send", ice);
-  scope.defer(() => peer.close());
-  const channel = peer.createShareChannel();
+  const handshake = (peer: HandshakePeer) =>
+    runInitiator({ rpc: signaling.rpc, peer, targetId: target });
+  const { peer, channel, remote } = await openPeer(scope, ice, handshake, emit);
   const link = { active: true, peer, channel };
   peer.lost.promise.catch((error) => {
     // A browser that closes the channel and then the connection may have the
@@ -358,13 +365,6 @@ async function connect(
       if (link.active) scope.fail(error);
     }, CONNECTION_LOST_GRACE_MS).unref();
   });
-  await scope.race(runInitiator({ rpc: signaling.rpc, peer, targetId: target }));
-  const [, remote] = await scope.within(
-    Promise.all([channel.opened, peer.remoteChannel.promise]),
-    CONNECT_TIMEOUT_MS,
-    "connecting to the receiver",
-    "PEER_UNREACHABLE",
-  );
   const replies = new ReceiverReplies();
   remote.onMessage((message) => replies.feed(message));
   remote.closed.then(() =>

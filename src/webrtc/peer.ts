@@ -6,18 +6,24 @@
  */
 import type { PeerConnection } from "node-datachannel";
 import type { HandshakePeer } from "../protocol/initiate-handshake.js";
+import { MAX_CANDIDATES } from "../protocol/limits.js";
 import { SHARE_CHANNEL_LABEL } from "../protocol/share-messages.js";
 import type { Candidate, SessionDescription } from "../protocol/signaling-messages.js";
 import { KadError } from "../util/errors.js";
 import { RtcChannel } from "./channel.js";
 import { ConnectionWatch } from "./connection-watch.js";
+import { hasRelay, type IceServerSpec } from "./ice-servers.js";
 import { guarded, loadNative } from "./native.js";
+import { noPathError } from "./no-path.js";
+import { describePath, type PeerPath } from "./selected-path.js";
 
 export interface IceConfig {
-  /** STUN/TURN URLs, e.g. `stun:stun.l.google.com:19302`. */
-  iceServers: string[];
+  /** STUN/TURN URLs (e.g. `stun:stun.l.google.com:19302`) or TURN servers with credentials. */
+  iceServers: IceServerSpec[];
   /** Gather candidates on this local address only. */
   bindAddress: string | undefined;
+  /** "relay": only relayed candidates, for networks where direct checks spoil the NAT mappings. */
+  policy?: "all" | "relay";
 }
 
 /** Longest wait for ICE gathering; host candidates come at once, STUN answers within a second or two. */
@@ -46,19 +52,25 @@ export class RtcPeer implements HandshakePeer {
   private readonly gathered = deferred<Candidate[]>();
   private readonly localCandidateList: Candidate[] = [];
   private readonly pendingRemote: Candidate[] = [];
+  private readonly remoteCandidateLines: string[] = [];
   private remoteDescriptionSet = false;
   private closed = false;
+  private everConnected = false;
   private stopWatch: () => void = () => {};
 
-  private constructor(private readonly pc: PeerConnection) {}
+  private constructor(
+    private readonly pc: PeerConnection,
+    private readonly ice: IceConfig,
+  ) {}
 
   static async create(name: string, ice: IceConfig): Promise<RtcPeer> {
     const native = await loadNative();
     const config = {
       iceServers: ice.iceServers,
       ...(ice.bindAddress ? { bindAddress: ice.bindAddress } : {}),
+      ...(ice.policy === "relay" ? { iceTransportPolicy: "relay" as const } : {}),
     };
-    const peer = new RtcPeer(new native.PeerConnection(name, config));
+    const peer = new RtcPeer(new native.PeerConnection(name, config), ice);
     peer.wire();
     return peer;
   }
@@ -104,10 +116,36 @@ export class RtcPeer implements HandshakePeer {
   }
 
   addRemoteCandidates(candidates: Candidate[]): void {
-    for (const candidate of candidates) {
+    for (const candidate of candidates.slice(0, MAX_CANDIDATES)) {
+      this.remoteCandidateLines.push(candidate.candidate);
       if (this.remoteDescriptionSet) this.addRemote(candidate);
       else this.pendingRemote.push(candidate);
     }
+  }
+
+  /** The selected path once connected; undefined before, or when the native side cannot say. */
+  selectedPath(): PeerPath | undefined {
+    let pair: ReturnType<PeerConnection["getSelectedCandidatePair"]>;
+    try {
+      pair = this.pc.getSelectedCandidatePair();
+    } catch {
+      return undefined;
+    }
+    if (!pair) return undefined;
+    const signalled = {
+      own: this.localCandidateList.map((c) => c.candidate),
+      remote: this.remoteCandidateLines,
+    };
+    return describePath(pair.local, pair.remote, signalled, this.ice.policy === "relay");
+  }
+
+  /**
+   * A loss before the connection ever came up means no candidate pair worked:
+   * say so, and why that is likely, instead of "connection lost".
+   */
+  explainLoss(error: unknown): unknown {
+    if (this.everConnected) return error;
+    return noPathError(hasRelay(this.ice.iceServers), error);
   }
 
   close(): void {
@@ -145,7 +183,12 @@ export class RtcPeer implements HandshakePeer {
     );
     const watch = new ConnectionWatch(fail);
     this.stopWatch = () => watch.stop();
-    this.pc.onStateChange(guarded((state: string) => watch.onState(state), fail));
+    this.pc.onStateChange(
+      guarded((state: string) => {
+        if (state === "connected") this.everConnected = true;
+        watch.onState(state);
+      }, fail),
+    );
     this.pc.onDataChannel(
       guarded((native) => {
         const channel = new RtcChannel(native, fail);
@@ -181,10 +224,11 @@ export class RtcPeer implements HandshakePeer {
     return (error) => {
       // Closing natively reports "closed" states and channel errors: not failures.
       if (this.closed) return;
-      const failure =
+      const failure = this.explainLoss(
         error instanceof KadError
           ? error
-          : new KadError("PEER_UNREACHABLE", "the WebRTC connection failed", { cause: error });
+          : new KadError("PEER_UNREACHABLE", "the WebRTC connection failed", { cause: error }),
+      ) as KadError;
       this.lost.reject(failure);
       this.gathered.reject(failure);
       this.localDescription.reject(failure);
