@@ -1,0 +1,92 @@
+/**
+ * Firewall lab: each host sits behind a router that forwards only traffic to
+ * and from the public server, so the hosts have no direct path. With TURN on
+ * kad serve the bytes go through coturn; without it both sides give up fast.
+ */
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { sha256File, writeRandomFile } from "../helpers/files.js";
+import { startLabServices } from "../helpers/lab-services.js";
+import { createLab, type Lab } from "../helpers/net-lab.js";
+import { kad, startSend } from "../helpers/transfer-cli.js";
+
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 30_000 });
+
+const FILE_BYTES = 2 * 1024 * 1024;
+
+describe("firewall routers: no direct path between the hosts", () => {
+  let lab: Lab;
+  let dir: string;
+  beforeAll(async () => {
+    lab = await createLab("firewall", "firewall");
+    dir = await mkdtemp(join(tmpdir(), "kad-lab-"));
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("with TURN on kad serve: kad send -> kad receive delivers through the relay", async () => {
+    const services = await startLabServices(lab.pub, { turn: true });
+    try {
+      const file = join(dir, "relayed.bin");
+      await writeRandomFile(file, FILE_BYTES);
+      const sha256 = await sha256File(file);
+      const out = join(dir, "out-relay");
+      const { sender, code } = await startSend(services.url, [file], { netns: lab.hostA.name });
+      const receiver = kad(["receive", "--json", "--server", services.url, "-o", out, code], {
+        netns: lab.hostB.name,
+      });
+      const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(received.code, received.stderr).toBe(0);
+      expect(await sha256File(join(out, "relayed.bin"))).toBe(sha256);
+      for (const events of [sender.events, receiver.events]) {
+        expect(events.find((e) => e.event === "path")).toMatchObject({
+          path: "relay",
+          via: "198.18.100.1",
+        });
+      }
+      // coturn logs an allocation's peer counters when it ends, and a closed peer's
+      // allocation may linger: most of the file through the first one to end is proof enough.
+      await expect
+        .poll(() => relayedBytes(services.turnLog()), { timeout: 15_000 })
+        .toBeGreaterThan(FILE_BYTES / 2);
+    } finally {
+      await services.close();
+    }
+  });
+
+  it("without TURN: both sides exit 3 within 90 s, name the cause, and write nothing", async () => {
+    const services = await startLabServices(lab.pub, { turn: false });
+    try {
+      const file = join(dir, "stuck.bin");
+      await writeRandomFile(file, FILE_BYTES);
+      const out = join(dir, "out-none");
+      const started = Date.now();
+      const { sender, code } = await startSend(services.url, [file], { netns: lab.hostA.name });
+      const receiver = kad(["receive", "--json", "--server", services.url, "-o", out, code], {
+        netns: lab.hostB.name,
+      });
+      const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+      expect(Date.now() - started).toBeLessThan(90_000);
+      expect(sent.code, sent.stderr).toBe(3);
+      expect(received.code, received.stderr).toBe(3);
+      for (const result of [sent, received]) expect(result.stderr).toMatch(/no TURN relay/);
+      expect(await readdir(out).catch(() => [])).toEqual([]);
+    } finally {
+      await services.close();
+    }
+  });
+});
+
+/** Bytes coturn exchanged with peers, over every allocation that ended. */
+function relayedBytes(log: string): number {
+  let total = 0;
+  for (const match of log.matchAll(/peer usage: .*?rb=(\d+), sp=\d+, sb=(\d+)/g)) {
+    total += Number(match[1]) + Number(match[2]);
+  }
+  return total;
+}
