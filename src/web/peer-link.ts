@@ -58,11 +58,12 @@ export class Inbox {
 }
 
 export interface LinkOptions {
-  iceServers: RTCIceServer[];
+  /** Asked for each connection: TURN credentials expire. */
+  iceServers(): Promise<RTCIceServer[]>;
 }
 
-function newConnection(options: LinkOptions) {
-  const pc = new RTCPeerConnection({ iceServers: options.iceServers });
+function newConnection(iceServers: RTCIceServer[]) {
+  const pc = new RTCPeerConnection({ iceServers });
   const own = pc.createDataChannel(SHARE_CHANNEL_LABEL, { ordered: true });
   own.binaryType = "arraybuffer";
   const remote = new Promise<{ channel: RTCDataChannel; inbox: Inbox }>((resolve) => {
@@ -80,7 +81,7 @@ export async function initiateTo(
   peerId: string,
   options: LinkOptions,
 ): Promise<PeerLink> {
-  const { pc, own, remote } = newConnection(options);
+  const { pc, own, remote } = newConnection(await options.iceServers());
   try {
     await runInitiator({ rpc: signaling.rpc, peer: new BrowserPeer(pc), targetId: peerId });
     return await connected(pc, own, remote);
@@ -96,7 +97,7 @@ export async function answerInitiate(
   initiate: IncomingInitiate,
   options: LinkOptions,
 ): Promise<PeerLink> {
-  const { pc, own, remote } = newConnection(options);
+  const { pc, own, remote } = newConnection(await options.iceServers());
   try {
     await runResponder({
       rpc: signaling.rpc,

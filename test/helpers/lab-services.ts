@@ -4,14 +4,17 @@
  * namespace. Processes are started with `ip netns exec` directly, so killing
  * them kills turnserver and the server themselves, not a wrapper.
  */
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { promisify } from "node:util";
 import type { NetNamespace } from "./netns.js";
+
+const run = promisify(execFile);
 
 const KAD_BIN = resolve(import.meta.dirname, "../../bin/kad");
 export const TURN_PORT = 3478;
@@ -26,8 +29,8 @@ export interface LabServices {
   secret: string;
   /** Everything turnserver logged so far. */
   turnLog(): string;
-  /** Stops turnserver, so its log holds the counters of every allocation. */
-  stopTurn(): Promise<void>;
+  /** A value of kad serve's /metrics, read from inside the public namespace. */
+  metric(name: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -62,7 +65,6 @@ export async function startLabServices(
   const directory = await mkdtemp(join(tmpdir(), "kad-lab-"));
   const children: ChildProcess[] = [];
   const logFile = join(directory, "turn.log");
-  let turn: ChildProcess | undefined;
   const close = async () => {
     await Promise.all(children.map(stop));
     await rm(directory, { recursive: true, force: true });
@@ -82,7 +84,7 @@ export async function startLabServices(
     if (options.turn) {
       await writeFile(join(directory, "turnserver.conf"), turnConfig(pub.address, directory));
       await writeFile(join(directory, "turn-secret"), `${TURN_SECRET}\n`, { mode: 0o600 });
-      turn = pub.spawnInside("turnserver", ["-c", join(directory, "turnserver.conf")], {
+      const turn = pub.spawnInside("turnserver", ["-c", join(directory, "turnserver.conf")], {
         stdio: "ignore",
       });
       children.push(turn);
@@ -99,8 +101,11 @@ export async function startLabServices(
       turnUrl,
       secret: TURN_SECRET,
       turnLog: () => readLog(logFile),
-      stopTurn: async () => {
-        if (turn) await stop(turn);
+      metric: async (name) => {
+        const [command, args] = pub.wrap("curl", ["-sf", `${url}/metrics`]);
+        const { stdout } = await run(command, args);
+        const line = stdout.split("\n").find((l) => l.startsWith(`${name} `));
+        return Number(line?.split(" ")[1] ?? Number.NaN);
       },
       close,
     };

@@ -7,6 +7,8 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { openPage, saveAll, waitForTransfers } from "../helpers/browser.js";
+import { launchChromium } from "../helpers/chromium.js";
 import { sha256File, writeRandomFile } from "../helpers/files.js";
 import { startLabServices } from "../helpers/lab-services.js";
 import { createLab, type Lab } from "../helpers/net-lab.js";
@@ -55,6 +57,26 @@ describe("firewall routers: no direct path between the hosts", () => {
         .poll(() => relayedBytes(services.turnLog()), { timeout: 15_000 })
         .toBeGreaterThan(FILE_BYTES / 2);
     } finally {
+      await services.close();
+    }
+  });
+
+  it("with TURN on kad serve: kad send -> the web page delivers through the relay", async () => {
+    const services = await startLabServices(lab.pub, { turn: true });
+    const browser = await launchChromium(lab.hostB);
+    try {
+      const file = join(dir, "to-page.bin");
+      await writeRandomFile(file, FILE_BYTES);
+      const { sender, code } = await startSend(services.url, [file], { netns: lab.hostA.name });
+      const page = await openPage(browser.context, `${services.url}/#/${code}`);
+      await waitForTransfers(page, "receive", 1, 60_000);
+      expect((await sender.exited).code).toBe(0);
+      expect(await saveAll(page)).toEqual(new Map([["to-page.bin", await sha256File(file)]]));
+      expect(sender.events.find((e) => e.event === "path")).toMatchObject({ path: "relay" });
+      // The page asked for credentials too, not only kad send.
+      expect(await services.metric("kad_turn_credentials_total")).toBe(2);
+    } finally {
+      await browser.close();
       await services.close();
     }
   });
