@@ -5,13 +5,13 @@
  * them kills turnserver and the server themselves, not a wrapper.
  */
 import { type ChildProcess, execFile } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
+import { stop } from "./browser-env.js";
 import type { NetNamespace } from "./netns.js";
 
 const run = promisify(execFile);
@@ -145,13 +145,4 @@ async function listeningUrl(server: ChildProcess): Promise<string> {
     lines.close();
     server.stdout.resume();
   }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
 }
