@@ -34,7 +34,7 @@ export interface LabServices {
   close(): Promise<void>;
 }
 
-/** coturn's configuration, as README's self-hosting section gives it. */
+/** coturn's configuration, as README's self-hosting section and compose.yaml give it (plus lab paths). */
 function turnConfig(address: string, directory: string): string {
   return [
     `listening-ip=${address}`,
@@ -49,6 +49,7 @@ function turnConfig(address: string, directory: string): string {
     "no-dtls",
     "no-cli",
     "fingerprint",
+    "no-multicast-peers",
     `log-file=${join(directory, "turn.log")}`,
     `pidfile=${join(directory, "turn.pid")}`,
     `userdb=${join(directory, "turndb")}`,
