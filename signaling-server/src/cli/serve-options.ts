@@ -120,7 +120,7 @@ function parseOrigin(value: string, previous: string[] | undefined): string[] {
 }
 
 export function addServeOptions(command: Command): Command {
-  return addTurnOptions(command)
+  const core = command
     .option("--host <address>", `interface to listen on (default: ${DEFAULT_SERVE_HOST})`)
     .option(
       "--port <number>",
@@ -164,8 +164,8 @@ export function addServeOptions(command: Command): Command {
       "--redis-cluster <host:port,...>",
       "like --redis, on a Redis Cluster reached through these seed nodes (rediss://host:port for TLS)",
       asOptionParser(parseClusterSeeds),
-    )
-    .addHelpText("after", SERVE_HELP);
+    );
+  return addTurnOptions(core).addHelpText("after", SERVE_HELP);
 }
 
 /** Commander shows InvalidArgumentError messages next to the option name. */
