@@ -7,6 +7,7 @@ import type { ServerLimits } from "./limits/server-limits.js";
 import type { Logger } from "./observability/logger.js";
 import type { Metrics } from "./observability/metrics.js";
 import type { RoomStore } from "./store/room-store.js";
+import type { TurnIssuer } from "./turn/turn-credentials.js";
 
 export interface SignalingServerOptions {
   /** Interface to listen on; default 127.0.0.1. */
@@ -36,6 +37,8 @@ export interface SignalingServerOptions {
   /** Time source for every timeout and expiry; tests pass a fake one. */
   clock?: Clock;
   limits?: Partial<ServerLimits>;
+  /** Hands joined members TURN credentials (`kad.ice`); unset, they get an empty list. */
+  turn?: TurnIssuer;
 }
 
 export interface RunningServer {
@@ -60,4 +63,5 @@ export interface ServerContext {
   allowOrigins: ReadonlySet<string> | undefined;
   trustProxy: boolean;
   webRoot: string | undefined;
+  turn: TurnIssuer | undefined;
 }

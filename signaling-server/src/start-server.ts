@@ -72,6 +72,7 @@ function createContext(options: SignalingServerOptions, ownAddress: () => string
     allowOrigins: options.allowOrigins?.length ? new Set(options.allowOrigins) : undefined,
     webRoot: options.webRoot,
     trustProxy: options.trustProxy ?? false,
+    turn: options.turn,
   };
   if (ownStore) {
     context.metrics.defineComputed(

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { version } from "../../package.json";
 import { EXIT, isKadError } from "../util/errors.js";
 import { jsonLine } from "../util/terminal-safe.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { receiveCommand } from "./commands/receive.js";
 import { sendCommand } from "./commands/send.js";
 import { serveCommand } from "./commands/serve.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   program.addCommand(sendCommand());
   program.addCommand(receiveCommand());
   program.addCommand(serveCommand());
+  program.addCommand(doctorCommand());
   return program;
 }
 

@@ -3,6 +3,8 @@
  * --json they are printed as they are, one object a line, so their shape is
  * part of kad's contract with scripts.
  */
+import type { PeerPath } from "../webrtc/selected-path.js";
+
 export type SessionEvent =
   | {
       event: "code";
@@ -15,6 +17,8 @@ export type SessionEvent =
     }
   | { event: "status"; message: string }
   | { event: "peer"; name: string }
+  /** Once a peer connection is up: how the bytes flow (src/webrtc/selected-path.ts). */
+  | ({ event: "path" } & PeerPath)
   | {
       event: "file";
       name: string;

@@ -1,4 +1,6 @@
 /** ICE settings resolved once per session: flag > environment > default. */
+import type { GrantedIceServer } from "../protocol/ice-servers-message.js";
+import { toNativeIceServers } from "../webrtc/ice-servers.js";
 import type { IceConfig } from "../webrtc/peer.js";
 
 /** What the original browser client used; only for servers that are not on loopback. */
@@ -33,20 +35,27 @@ export interface IceInputs {
   serverUrl: string;
   /** True for kad send's embedded server: both peers share a network, STUN adds nothing. */
   embedded: boolean;
+  /** What the server handed out (`kad.ice`): its TURN credentials and STUN. */
+  granted?: GrantedIceServer[];
 }
 
 /**
  * On a loopback server both peers are on this machine: gather on 127.0.0.1
  * only, so the transfer never leaves loopback and works where only `lo` is up.
+ * The server's own ICE servers come beside --ice; when it grants some, the
+ * public STUN default is left out (the server's coturn answers STUN too, and
+ * an unreachable default would only slow gathering).
  */
 export function resolveIce(inputs: IceInputs): IceConfig {
   const loopback = isLoopbackUrl(inputs.serverUrl);
   const bindAddress =
     inputs.bind || inputs.env.KAD_BIND || (loopback ? LOOPBACK_ADDRESS : undefined);
-  const defaults = loopback || inputs.embedded ? [] : DEFAULT_ICE_SERVERS;
+  const granted = toNativeIceServers(inputs.granted ?? []);
+  const defaults = loopback || inputs.embedded || granted.length > 0 ? [] : DEFAULT_ICE_SERVERS;
+  const chosen = inputs.iceServers.length > 0 ? inputs.iceServers : defaults;
   const onLoopback = bindAddress !== undefined && isLoopbackHost(bindAddress);
   return {
-    iceServers: inputs.iceServers.length > 0 ? inputs.iceServers : defaults,
+    iceServers: [...chosen, ...granted],
     bindAddress,
     ...(onLoopback ? { mtu: LOOPBACK_SCTP_MTU } : {}),
   };

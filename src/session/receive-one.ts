@@ -177,7 +177,10 @@ export async function receiveOne(
 ): Promise<SavedFile[]> {
   const { scope } = context;
   const stall = scope.stallGuard(context.config.timeoutMs, "receiving");
-  const peer = await RtcPeer.create("kad-receive", context.ice);
+  const peer = await RtcPeer.create(
+    "kad-receive",
+    RtcPeer.iceForOffer(context.ice, initiate.offer),
+  );
   scope.defer(() => peer.close());
   const single = context.config.output === "-";
   const { secret, room } = context.code;
@@ -195,8 +198,9 @@ export async function receiveOne(
   context.transferring = true;
   const lost = (error: unknown) => {
     if (!active) return;
-    void receiver.abort(error as Error);
-    scope.fail(error);
+    const explained = peer.explainLoss(error);
+    void receiver.abort(explained as Error);
+    scope.fail(explained);
   };
   peer.lost.promise.catch(lost);
   watchSenderLeaving(context, () => active, lost);
@@ -216,6 +220,8 @@ export async function receiveOne(
     await scope.race(Promise.race([responding, superseded]));
     const remote = await scope.race(Promise.race([peer.remoteChannel.promise, superseded]));
     stopWatchingRetries();
+    const path = peer.selectedPath();
+    if (path) context.emit({ event: "path", ...path });
     const gate = gateFor(context, answerer, receiver, lost);
     remote.onMessage((message) => gate.handle(message));
     const files = await scope.race(receiver.finished);

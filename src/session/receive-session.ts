@@ -14,6 +14,7 @@ import {
   splitCode,
 } from "../code/share-code.js";
 import { lookupRoom } from "../protocol/coordinator-client.js";
+import { requestServerIce } from "../protocol/ice-servers-client.js";
 import { newId } from "../protocol/mop-rpc.js";
 import type { IncomingInitiate } from "../protocol/signaling-client.js";
 import type { Member, RoomInfo } from "../protocol/signaling-messages.js";
@@ -136,6 +137,7 @@ async function receiveAll(
   }
   const signaling = await scope.race(openSignaling(room.webSocketUri));
   scope.defer(() => signaling.close());
+  const iceInputs = { ...config, serverUrl: baseUrl, embedded: config.server === undefined };
   let markEnded!: () => void;
   const ended = new Promise<null>((resolve) => {
     markEnded = () => resolve(null);
@@ -145,7 +147,7 @@ async function receiveAll(
     config,
     emit,
     signaling,
-    ice: resolveIce({ ...config, serverUrl: baseUrl, embedded: config.server === undefined }),
+    ice: resolveIce(iceInputs),
     code: { room: code.room, secret: code.secret },
     verify: config.verify,
     warnedUnverified: false,
@@ -164,6 +166,9 @@ async function receiveAll(
   refuseIfTaken(signaling.members);
   const kadSender = signaling.members.find((member) => member.name.startsWith(KAD_SENDER_PREFIX));
   if (kadSender) session.inbox.prefer(kadSender.id);
+  const { iceServers: granted } = await scope.race(requestServerIce(signaling.rpc));
+  // Before any initiate is taken from the queue, so every peer uses the server's relay.
+  session.ice = resolveIce({ ...iceInputs, granted });
   emit({ event: "status", message: "waiting for the sender" });
   await receiveFiles(session);
   emit({ event: "done", files: session.files, bytes: session.bytes });

@@ -25,7 +25,9 @@ import { ReceiverReplies } from "../engine/receiver-replies.js";
 import { sendPipelined } from "../engine/session-sender.js";
 import { HELLO_WAIT_MS } from "../engine/transfer-limits.js";
 import { createRoom } from "../protocol/coordinator-client.js";
-import { runInitiator } from "../protocol/initiate-handshake.js";
+import { requestServerIce } from "../protocol/ice-servers-client.js";
+import type { IceServersReply } from "../protocol/ice-servers-message.js";
+import { type HandshakePeer, runInitiator } from "../protocol/initiate-handshake.js";
 import { ROOM_TTL_MS } from "../protocol/limits.js";
 import { newId } from "../protocol/mop-rpc.js";
 import { encodeShareMessage } from "../protocol/share-messages.js";
@@ -36,7 +38,7 @@ import type { SendSource } from "../transfer/sources.js";
 import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { shutdownNative } from "../webrtc/native.js";
-import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
+import type { IceConfig, RtcPeer } from "../webrtc/peer.js";
 import { type CodeCheckConfig, checkReceiver } from "./code-check.js";
 import {
   KAD_RECEIVER_PREFIX,
@@ -48,12 +50,11 @@ import {
 import { startEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
+import { openPeer } from "./peer-connect.js";
 import { type SessionScope, withScope } from "./scope.js";
 
 /** Pause after a receiver appears: an original browser lists us before it answers. */
 export const FIRST_INITIATE_DELAY_MS = 300;
-/** Time for both data channels to open once the handshake is done. */
-export const CONNECT_TIMEOUT_MS = 20_000;
 /** Fresh codes tried when the server says a generated one is taken. */
 export const CODE_ATTEMPTS = 5;
 /** After the connection is lost, how long the last file's completion may still arrive. */
@@ -93,6 +94,8 @@ interface Room {
   signaling: SignalingClient;
   embedded: boolean;
   timeoutMs: number;
+  /** The server's answer to `kad.ice`, requested right after joining. */
+  serverIce: Promise<IceServersReply>;
 }
 
 interface FileLink {
@@ -129,7 +132,11 @@ async function sendAll(
   emit: EventSink,
 ): Promise<SessionSummary> {
   const room = await openRoom(scope, config, emit);
-  const ice = resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded });
+  // The server's TURN credentials are asked for right after joining; only connecting needs them.
+  const ice = room.serverIce.then(({ iceServers: granted }) =>
+    resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded, granted }),
+  );
+  ice.catch(() => {});
   const check: CodeCheckConfig = {
     room: room.code.room,
     secret: room.code.secret,
@@ -142,13 +149,15 @@ async function sendAll(
     if (!holder.link?.active) scope.fail(serverLost());
   });
   const { receiver, first } = await verifiedReceiver(scope, room, emit, (target) =>
-    connect(scope, room.signaling, target, ice, (link) => checkReceiver(scope, link, check, emit)),
+    connect(scope, room.signaling, target, ice, emit, (link) =>
+      checkReceiver(scope, link, check, emit),
+    ),
   );
   holder.link = first;
   const watch = watchReceiverLeaving(scope, room.signaling, receiver.id);
   const reconnect = async () => {
     holder.link?.peer.close();
-    holder.link = await connect(scope, room.signaling, receiver.id, ice, (link) =>
+    holder.link = await connect(scope, room.signaling, receiver.id, ice, emit, (link) =>
       checkReceiver(scope, link, check, emit),
     );
     return holder.link;
@@ -355,6 +364,8 @@ async function openRoom(scope: SessionScope, config: SendConfig, emit: EventSink
   await scope.race(
     signaling.join({ username, roomname: code.room, ...(password ? { password } : {}) }),
   );
+  // Asked now, answered while we wait for the receiver.
+  const serverIce = requestServerIce(signaling.rpc);
   const full = `${code.room}-${code.secret}`;
   const url = `${baseUrl.replace(/\/+$/, "")}/${linkFragment(code)}`;
   const command = config.server ? `kad receive --server ${baseUrl} ${full}` : `kad receive ${full}`;
@@ -366,7 +377,14 @@ async function openRoom(scope: SessionScope, config: SendConfig, emit: EventSink
     server: baseUrl,
     ...(password ? { password: true } : {}),
   });
-  return { baseUrl, code, signaling, embedded: !config.server, timeoutMs: config.timeoutMs };
+  return {
+    baseUrl,
+    code,
+    signaling,
+    embedded: !config.server,
+    timeoutMs: config.timeoutMs,
+    serverIce,
+  };
 }
 
 async function createRoomWithCode(
@@ -417,12 +435,13 @@ async function connect(
   scope: SessionScope,
   signaling: SignalingClient,
   target: string,
-  ice: IceConfig,
+  ice: Promise<IceConfig>,
+  emit: EventSink,
   check: (link: FileLink) => Promise<void>,
 ): Promise<FileLink> {
-  const peer = await RtcPeer.create("kad-send", ice);
-  scope.defer(() => peer.close());
-  const channel = peer.createShareChannel();
+  const handshake = (peer: HandshakePeer) =>
+    runInitiator({ rpc: signaling.rpc, peer, targetId: target });
+  const { peer, channel, remote } = await openPeer(scope, await scope.race(ice), handshake, emit);
   const link = { active: true, peer, channel };
   peer.lost.promise.catch((error) => {
     // A browser that closes the channel and then the connection may have the
@@ -431,13 +450,6 @@ async function connect(
       if (link.active) scope.fail(error);
     }, CONNECTION_LOST_GRACE_MS).unref();
   });
-  await scope.race(runInitiator({ rpc: signaling.rpc, peer, targetId: target }));
-  const [, remote] = await scope.within(
-    Promise.all([channel.opened, peer.remoteChannel.promise]),
-    CONNECT_TIMEOUT_MS,
-    "connecting to the receiver",
-    "PEER_UNREACHABLE",
-  );
   const replies = new ReceiverReplies();
   remote.onMessage((message) => replies.feed(message));
   remote.closed.then(() =>

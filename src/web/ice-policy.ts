@@ -26,6 +26,11 @@ export function isLocalNetworkHost(hostname: string): boolean {
   return host.endsWith(".local") || !host.includes(".");
 }
 
-export function iceServersFor(hostname: string): RTCIceServer[] {
-  return isLocalNetworkHost(hostname) ? [] : [{ urls: DEFAULT_ICE_SERVERS }];
+/**
+ * The server's grant (TURN credentials and its own STUN) comes beside the
+ * policy; with a grant the public STUN default is left out, as in the CLI.
+ */
+export function iceServersFor(hostname: string, granted: RTCIceServer[] = []): RTCIceServer[] {
+  if (granted.length > 0 || isLocalNetworkHost(hostname)) return granted;
+  return [{ urls: DEFAULT_ICE_SERVERS }];
 }

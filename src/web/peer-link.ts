@@ -58,13 +58,14 @@ export class Inbox {
 }
 
 export interface LinkOptions {
-  iceServers: RTCIceServer[];
+  /** Asked for each connection: TURN credentials expire. */
+  iceServers(): Promise<RTCIceServer[]>;
   /** The room and, from a kad link, the code's secret words for the code check. */
   code?: { room: string; secret: string | undefined };
 }
 
-function newConnection(options: LinkOptions) {
-  const pc = new RTCPeerConnection({ iceServers: options.iceServers });
+function newConnection(iceServers: RTCIceServer[]) {
+  const pc = new RTCPeerConnection({ iceServers });
   const own = pc.createDataChannel(SHARE_CHANNEL_LABEL, { ordered: true });
   own.binaryType = "arraybuffer";
   const remote = new Promise<{ channel: RTCDataChannel; inbox: Inbox }>((resolve) => {
@@ -82,7 +83,7 @@ export async function initiateTo(
   peerId: string,
   options: LinkOptions,
 ): Promise<PeerLink> {
-  const { pc, own, remote } = newConnection(options);
+  const { pc, own, remote } = newConnection(await options.iceServers());
   try {
     await runInitiator({ rpc: signaling.rpc, peer: new BrowserPeer(pc), targetId: peerId });
     return await connected(pc, own, remote);
@@ -98,7 +99,7 @@ export async function answerInitiate(
   initiate: IncomingInitiate,
   options: LinkOptions,
 ): Promise<PeerLink> {
-  const { pc, own, remote } = newConnection(options);
+  const { pc, own, remote } = newConnection(await options.iceServers());
   try {
     await runResponder({
       rpc: signaling.rpc,

@@ -11,11 +11,11 @@ import { lookupRoom } from "./coordinator.js";
 import { h, replaceChildren } from "./dom.js";
 import { errorCard } from "./error-card.js";
 import type { CreatedRoom } from "./home-view.js";
-import { iceServersFor } from "./ice-policy.js";
 import { randomUsername } from "./names.js";
 import { describeError, PageError } from "./page-error.js";
 import { passwordForm } from "./password-form.js";
 import { RoomSession } from "./room-session.js";
+import { ServerIce } from "./server-ice.js";
 import { sharePanel } from "./share-panel.js";
 import { type JoinResult, Signaling } from "./signaling.js";
 
@@ -58,6 +58,7 @@ export function roomView(
   );
   let signaling: Signaling | undefined;
   let session: RoomSession | undefined;
+  const serverIce = new ServerIce(location.hostname);
   let left = false;
   /** Remembered so a rejoin after a lost connection does not ask again. */
   let joinedPassword = created?.password;
@@ -118,12 +119,13 @@ export function roomView(
   };
 
   const joined = async (connection: Signaling, username: string) => {
+    serverIce.joined(connection.rpc);
     if (session) {
       session.reconnect(connection);
       if (!body.contains(session.element)) replaceChildren(body, session.element);
     } else {
       session = new RoomSession(connection, {
-        iceServers: iceServersFor(location.hostname),
+        iceServers: () => serverIce.current(),
         code: { room: code, secret },
       });
       replaceChildren(body, session.element);

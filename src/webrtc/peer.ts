@@ -6,20 +6,27 @@
  */
 import type { PeerConnection } from "node-datachannel";
 import type { HandshakePeer } from "../protocol/initiate-handshake.js";
+import { MAX_CANDIDATES } from "../protocol/limits.js";
 import { SHARE_CHANNEL_LABEL } from "../protocol/share-messages.js";
 import type { Candidate, SessionDescription } from "../protocol/signaling-messages.js";
 import { KadError } from "../util/errors.js";
 import { RtcChannel } from "./channel.js";
 import { ConnectionWatch } from "./connection-watch.js";
+import { hasRelay, type IceServerSpec } from "./ice-servers.js";
 import { guarded, loadNative } from "./native.js";
+import { noPathError } from "./no-path.js";
+import { asksRelayOnly, markRelayOnly } from "./relay-only-offer.js";
+import { describePath, type PeerPath } from "./selected-path.js";
 
 export interface IceConfig {
-  /** STUN/TURN URLs, e.g. `stun:stun.l.google.com:19302`. */
-  iceServers: string[];
+  /** STUN/TURN URLs (e.g. `stun:stun.l.google.com:19302`) or TURN servers with credentials. */
+  iceServers: IceServerSpec[];
   /** Gather candidates on this local address only. */
   bindAddress: string | undefined;
   /** SCTP MTU; unset keeps libdatachannel's default (1200, safe on any path). */
   mtu?: number;
+  /** "relay": only relayed candidates, for networks where direct checks spoil the NAT mappings. */
+  policy?: "all" | "relay";
 }
 
 /** Longest wait for ICE gathering; host candidates come at once, STUN answers within a second or two. */
@@ -48,11 +55,16 @@ export class RtcPeer implements HandshakePeer {
   private readonly gathered = deferred<Candidate[]>();
   private readonly localCandidateList: Candidate[] = [];
   private readonly pendingRemote: Candidate[] = [];
+  private readonly remoteCandidateLines: string[] = [];
   private remoteDescriptionSet = false;
   private closed = false;
+  private everConnected = false;
   private stopWatch: () => void = () => {};
 
-  private constructor(private readonly pc: PeerConnection) {}
+  private constructor(
+    private readonly pc: PeerConnection,
+    private readonly ice: IceConfig,
+  ) {}
 
   static async create(name: string, ice: IceConfig): Promise<RtcPeer> {
     const native = await loadNative();
@@ -60,8 +72,9 @@ export class RtcPeer implements HandshakePeer {
       iceServers: ice.iceServers,
       ...(ice.bindAddress ? { bindAddress: ice.bindAddress } : {}),
       ...(ice.mtu ? { mtu: ice.mtu } : {}),
+      ...(ice.policy === "relay" ? { iceTransportPolicy: "relay" as const } : {}),
     };
-    const peer = new RtcPeer(new native.PeerConnection(name, config));
+    const peer = new RtcPeer(new native.PeerConnection(name, config), ice);
     peer.wire();
     return peer;
   }
@@ -107,7 +120,8 @@ export class RtcPeer implements HandshakePeer {
   }
 
   addRemoteCandidates(candidates: Candidate[]): void {
-    for (const candidate of candidates) {
+    for (const candidate of candidates.slice(0, MAX_CANDIDATES)) {
+      this.remoteCandidateLines.push(candidate.candidate);
       if (this.remoteDescriptionSet) this.addRemote(candidate);
       else this.pendingRemote.push(candidate);
     }
@@ -119,6 +133,36 @@ export class RtcPeer implements HandshakePeer {
       local: this.pc.localDescription()?.sdp ?? "",
       remote: this.pc.remoteDescription()?.sdp ?? "",
     };
+  }
+
+  /** The ICE settings for answering `offer`: relay-only when a kad sender's offer asks and a relay is there. */
+  static iceForOffer(ice: IceConfig, offer: unknown): IceConfig {
+    return asksRelayOnly(offer) && hasRelay(ice.iceServers) ? { ...ice, policy: "relay" } : ice;
+  }
+
+  /** The selected path once connected; undefined before, or when the native side cannot say. */
+  selectedPath(): PeerPath | undefined {
+    let pair: ReturnType<PeerConnection["getSelectedCandidatePair"]>;
+    try {
+      pair = this.pc.getSelectedCandidatePair();
+    } catch {
+      return undefined;
+    }
+    if (!pair) return undefined;
+    const signalled = {
+      own: this.localCandidateList.map((c) => c.candidate),
+      remote: this.remoteCandidateLines,
+    };
+    return describePath(pair.local, pair.remote, signalled, this.ice.policy === "relay");
+  }
+
+  /**
+   * A loss before the connection ever came up means no candidate pair worked:
+   * say so, and why that is likely, instead of "connection lost".
+   */
+  explainLoss(error: unknown): unknown {
+    if (this.everConnected) return error;
+    return noPathError(hasRelay(this.ice.iceServers), error);
   }
 
   close(): void {
@@ -137,7 +181,11 @@ export class RtcPeer implements HandshakePeer {
     const fail = this.failer();
     this.pc.onLocalDescription(
       guarded((sdp: string, type: string) => {
-        if (type === "offer" || type === "answer") this.localDescription.resolve({ type, sdp });
+        if (type === "answer") this.localDescription.resolve({ type, sdp });
+        if (type === "offer") {
+          const marked = this.ice.policy === "relay" ? markRelayOnly(sdp) : sdp;
+          this.localDescription.resolve({ type, sdp: marked });
+        }
       }, fail),
     );
     this.pc.onLocalCandidate(
@@ -156,7 +204,12 @@ export class RtcPeer implements HandshakePeer {
     );
     const watch = new ConnectionWatch(fail);
     this.stopWatch = () => watch.stop();
-    this.pc.onStateChange(guarded((state: string) => watch.onState(state), fail));
+    this.pc.onStateChange(
+      guarded((state: string) => {
+        if (state === "connected") this.everConnected = true;
+        watch.onState(state);
+      }, fail),
+    );
     this.pc.onDataChannel(
       guarded((native) => {
         const channel = new RtcChannel(native, fail);
@@ -192,10 +245,11 @@ export class RtcPeer implements HandshakePeer {
     return (error) => {
       // Closing natively reports "closed" states and channel errors: not failures.
       if (this.closed) return;
-      const failure =
+      const failure = this.explainLoss(
         error instanceof KadError
           ? error
-          : new KadError("PEER_UNREACHABLE", "the WebRTC connection failed", { cause: error });
+          : new KadError("PEER_UNREACHABLE", "the WebRTC connection failed", { cause: error }),
+      ) as KadError;
       this.lost.reject(failure);
       this.gathered.reject(failure);
       this.localDescription.reject(failure);

@@ -78,8 +78,32 @@ describe("kad send / kad receive", () => {
     });
     expect(code).toMatch(/^\d{1,3}(-[a-z]+){3}$/);
     const kinds = (events: { event: string }[]) => [...new Set(events.map((e) => e.event))];
-    expect(kinds(sender.events)).toEqual(["code", "peer", "file", "progress", "file-done", "done"]);
-    expect(kinds(receiver.events)).toEqual(["peer", "file", "progress", "file-done", "done"]);
+    expect(kinds(sender.events)).toEqual([
+      "code",
+      "peer",
+      "path",
+      "file",
+      "progress",
+      "file-done",
+      "done",
+    ]);
+    expect(kinds(receiver.events)).toEqual([
+      "peer",
+      "path",
+      "file",
+      "progress",
+      "file-done",
+      "done",
+    ]);
+    const loopbackPath = {
+      event: "path",
+      path: "direct",
+      route: "lan",
+      local: "host",
+      remote: "host",
+    };
+    expect(sender.events.find((e) => e.event === "path")).toEqual(loopbackPath);
+    expect(receiver.events.find((e) => e.event === "path")).toEqual(loopbackPath);
     expect(sender.events.find((e) => e.event === "file-done")).toEqual({
       event: "file-done",
       name: "a.bin",

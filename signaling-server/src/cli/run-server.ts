@@ -11,6 +11,7 @@ import { toWebSocketUri } from "../instance-picker.js";
 import type { Logger } from "../observability/logger.js";
 import type { RedisTarget } from "../redis/redis-connection.js";
 import { startSignalingServer } from "../start-server.js";
+import { SharedSecretTurnIssuer } from "../turn/turn-credentials.js";
 import type { ServeConfig } from "./serve-options.js";
 
 /** The web page bundled next to the built server (dist/web), when it was built. */
@@ -42,6 +43,7 @@ export async function runServer(config: ServeConfig): Promise<void> {
       trustProxy: config.trustProxy,
       limits: config.limits,
       logger,
+      ...(config.turn ? { turn: new SharedSecretTurnIssuer(config.turn) } : {}),
       ...scaleOut?.serverOptions(),
     });
   } catch (error) {

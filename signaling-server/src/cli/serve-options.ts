@@ -11,12 +11,14 @@ import {
   type RedisTarget,
   withPassword,
 } from "../redis/redis-connection.js";
+import type { TurnSettings } from "../turn/turn-credentials.js";
 import {
   LIMIT_NAMES,
   type LimitOverrides,
   parseLimitList,
   parseLimitOverride,
 } from "./limit-overrides.js";
+import { addTurnOptions, type RawTurnOptions, resolveTurnSettings } from "./turn-options.js";
 
 export const DEFAULT_SERVE_PORT = 9891;
 export const DEFAULT_SERVE_HOST = "0.0.0.0";
@@ -36,6 +38,8 @@ export interface ServeConfig {
   limits: LimitOverrides;
   /** Shared Redis (standalone or Cluster) for running several instances; unset = in-memory. */
   redis: RedisTarget | undefined;
+  /** coturn shared secret and URLs; unset = no TURN handed out. */
+  turn: TurnSettings | undefined;
 }
 
 /** Wraps help text at `width` columns. */
@@ -61,7 +65,8 @@ GET /healthz and GET /metrics (Prometheus). Logs are JSON lines on stderr.
 Environment: KAD_SERVE_HOST, KAD_SERVE_PORT, KAD_PUBLIC_URL,
 KAD_ALLOW_ORIGINS (comma-separated), KAD_LOG_LEVEL, KAD_TRUST_PROXY=1,
 KAD_LIMITS (name=value,...), KAD_REDIS_URL, KAD_REDIS_CLUSTER,
-KAD_REDIS_PASSWORD (kept out of argv and ps). Flags win.
+KAD_REDIS_PASSWORD (kept out of argv and ps), KAD_TURN_URLS (comma-separated),
+KAD_TURN_SECRET or KAD_TURN_SECRET_FILE, KAD_TURN_TTL. Flags win.
 
 ${wrapWords(`Limits for --limit name=value (defaults in the README): ${LIMIT_NAMES.join(", ")}.`)}
 
@@ -74,7 +79,8 @@ Examples:
   kad serve                                   # LAN: http://<this machine>:9891
   kad serve --host 127.0.0.1 --port 0 --json  # local, ephemeral port, event on stdout
   kad serve --public-url https://kad.example.org --allow-origin https://kad.example.org
-  kad serve --redis redis://10.0.0.5:6379 --public-url https://signal-1.example.org`;
+  kad serve --redis redis://10.0.0.5:6379 --public-url https://signal-1.example.org
+  kad serve --turn-url turn:turn.example.org:3478 --turn-secret-file /etc/kad/turn-secret`;
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -114,7 +120,7 @@ function parseOrigin(value: string, previous: string[] | undefined): string[] {
 }
 
 export function addServeOptions(command: Command): Command {
-  return command
+  const core = command
     .option("--host <address>", `interface to listen on (default: ${DEFAULT_SERVE_HOST})`)
     .option(
       "--port <number>",
@@ -158,8 +164,8 @@ export function addServeOptions(command: Command): Command {
       "--redis-cluster <host:port,...>",
       "like --redis, on a Redis Cluster reached through these seed nodes (rediss://host:port for TLS)",
       asOptionParser(parseClusterSeeds),
-    )
-    .addHelpText("after", SERVE_HELP);
+    );
+  return addTurnOptions(core).addHelpText("after", SERVE_HELP);
 }
 
 /** Commander shows InvalidArgumentError messages next to the option name. */
@@ -185,7 +191,7 @@ function withRedisPassword(target: RedisTarget | undefined, env: NodeJS.ProcessE
   return target && withPassword(target, env.KAD_REDIS_PASSWORD);
 }
 
-interface RawServeOptions {
+interface RawServeOptions extends RawTurnOptions {
   host?: string;
   port?: number;
   publicUrl?: string;
@@ -253,6 +259,7 @@ export function resolveServeConfig(
       ...raw.limit,
     },
     redis: withRedisPassword(raw.redis ?? raw.redisCluster ?? redisFromEnv(env), env),
+    turn: resolveTurnSettings(raw, env),
   };
   requirePublicUrlForScaleOut(config);
   return config;

@@ -62,6 +62,11 @@ export class Metrics {
       "Requests refused by a rate limit, by limit.",
       true,
     );
+    this.define(
+      "kad_turn_credentials_total",
+      "counter",
+      "TURN credentials handed to members of a room.",
+    );
     this.define("kad_http_requests_total", "counter", "HTTP requests, by route and status.", true);
     this.defineComputed(
       "process_resident_memory_bytes",

@@ -3,8 +3,10 @@
  * counts them per IP, pings them, and closes them all at shutdown.
  */
 import type { WebSocket } from "ws";
+import { ICE_REQUEST_TYPE } from "../../../src/protocol/ice-servers-message.js";
 import { every } from "../clock.js";
 import type { ServerContext } from "../options.js";
+import { handleIceRequest } from "./ice-request.js";
 import { handleConnect } from "./join-room.js";
 import { memberListFor, pushMemberLists } from "./members.js";
 import {
@@ -69,6 +71,8 @@ export class ConnectionRegistry {
         const deliver = (message: Parameters<typeof deliverToConnection>[2]) =>
           deliverToConnection(context, connection, message);
         run(handleConnect(context, connection, frame.payload, frame.id, deliver));
+      } else if (frame.type === ICE_REQUEST_TYPE) {
+        handleIceRequest(context, connection, frame.id);
       } else if (connection.state !== "joined") {
         // Not abusive: a client may pipeline a request behind its connect.
         connection.reject("not-joined");

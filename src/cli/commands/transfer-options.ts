@@ -76,7 +76,7 @@ export function parseIce(text: string, previous: string[] | undefined): string[]
   return [...(previous ?? []), text];
 }
 
-function parseServer(text: string): string {
+export function parseServer(text: string): string {
   try {
     const url = new URL(text);
     if (url.protocol === "http:" || url.protocol === "https:") return text.replace(/\/+$/, "");

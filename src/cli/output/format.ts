@@ -42,3 +42,16 @@ export class RateMeter {
     return ((bytes - first.bytes) * 1000) / (at - first.at);
   }
 }
+
+/** The TTY/plain line for a `path` event. */
+export function describeRoute(path: {
+  route: string;
+  local: string;
+  remote: string;
+  via?: string;
+}): string {
+  if (path.route === "relay")
+    return `path: relayed through the TURN server ${path.via ?? ""}`.trimEnd();
+  if (path.route === "lan") return "path: direct, on the local network";
+  return `path: direct through NAT (${path.local} to ${path.remote} candidates)`;
+}

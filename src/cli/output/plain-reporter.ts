@@ -1,7 +1,7 @@
 /** Pipes and CI: plain lines on stderr, progress every few seconds. */
 import type { Writable } from "node:stream";
 import type { SessionEvent } from "../../session/events.js";
-import { formatBytes, formatPercent, RateMeter } from "./format.js";
+import { describeRoute, formatBytes, formatPercent, RateMeter } from "./format.js";
 import { PASSWORD_NOTE, type Reporter, Throttle } from "./reporter.js";
 
 export const PLAIN_PROGRESS_INTERVAL_MS = 2_000;
@@ -33,6 +33,8 @@ export class PlainReporter implements Reporter {
         return `${event.message}...`;
       case "peer":
         return `connected to ${event.name}`;
+      case "path":
+        return describeRoute(event);
       case "file":
         this.startMeter(event.name);
         return `${event.name} (${event.size === null ? "stream" : formatBytes(event.size)}${resumed(event.offset)})`;

@@ -10,7 +10,7 @@ import { MultiBar, type SingleBar } from "cli-progress";
 import ora, { type Ora } from "ora";
 import qrcode from "qrcode-terminal";
 import type { SessionEvent } from "../../session/events.js";
-import { formatBytes, formatDuration, formatPercent, RateMeter } from "./format.js";
+import { describeRoute, formatBytes, formatDuration, formatPercent, RateMeter } from "./format.js";
 import { PASSWORD_NOTE, type Reporter } from "./reporter.js";
 
 interface FileBar {
@@ -37,6 +37,7 @@ export class TtyReporter implements Reporter {
     if (event.event === "code") this.showCode(event);
     else if (event.event === "status") this.spin(event.message);
     else if (event.event === "peer") this.stopSpinner(`connected to ${event.name}`);
+    else if (event.event === "path") this.showPath(describeRoute(event));
     else if (event.event === "file") this.addBar(event.name, event.size, event.count);
     else if (event.event === "progress") this.progress(event.name, event.bytes);
     else if (event.event === "file-done") this.fileDone(event.name, event.size, event.path);
@@ -80,6 +81,13 @@ export class TtyReporter implements Reporter {
     if (this.multi) return;
     this.spinner ??= ora({ stream: this.out, discardStdin: false }).start();
     this.spinner.text = message;
+  }
+
+  /** Said once per connection, before any bar; a running spinner would overwrite it. */
+  private showPath(line: string): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+    this.note(`${line}\n`);
   }
 
   private stopSpinner(message: string): void {

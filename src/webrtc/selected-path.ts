@@ -1,0 +1,68 @@
+/**
+ * Which way the bytes flow, from the selected candidate pair. libdatachannel
+ * may misname the type of a selected candidate (a relayed local one was seen
+ * reported as `host`), so each end takes the type of the signalled candidate
+ * with its address and port, and the reported type only when none matches.
+ */
+
+export type CandidateType = "host" | "srflx" | "prflx" | "relay" | "unknown";
+
+export interface PeerPath {
+  path: "direct" | "relay";
+  /** How the direct path goes: on one network, or through NAT mappings. */
+  route: "lan" | "nat" | "relay";
+  local: CandidateType;
+  remote: CandidateType;
+  /** The relay's address, when relayed. */
+  via?: string;
+}
+
+export interface SelectedEnd {
+  address: string;
+  port: number;
+  type: string;
+}
+
+const TYPES: readonly CandidateType[] = ["host", "srflx", "prflx", "relay"];
+
+function candidateType(type: string): CandidateType {
+  const lower = type.toLowerCase();
+  if (lower === "server_reflexive" || lower === "serverreflexive") return "srflx";
+  if (lower === "peer_reflexive" || lower === "peerreflexive") return "prflx";
+  if (lower === "relayed") return "relay";
+  return TYPES.find((known) => known === lower) ?? "unknown";
+}
+
+/** The type of the candidate line for this address and port, if one was signalled. */
+function signalledType(end: SelectedEnd, candidateLines: string[]): CandidateType | undefined {
+  for (const line of candidateLines) {
+    const fields = line.replace(/^a=/, "").split(/\s+/);
+    if (fields[4] === end.address && fields[5] === String(end.port) && fields[7]) {
+      return candidateType(fields[7]);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A pair counts as through NAT only when a server-reflexive candidate is in
+ * it: a peer-reflexive one is most often a host the peer did not signal in
+ * time (or hid behind an mDNS name), as on a LAN.
+ */
+export function describePath(
+  local: SelectedEnd,
+  remote: SelectedEnd,
+  signalled: { own: string[]; remote: string[] },
+  relayOnly: boolean,
+): PeerPath {
+  const localType = relayOnly
+    ? "relay"
+    : (signalledType(local, signalled.own) ?? candidateType(local.type));
+  const remoteType = signalledType(remote, signalled.remote) ?? candidateType(remote.type);
+  if (localType === "relay" || remoteType === "relay") {
+    const via = localType === "relay" ? local.address : remote.address;
+    return { path: "relay", route: "relay", local: localType, remote: remoteType, via };
+  }
+  const nat = localType === "srflx" || remoteType === "srflx";
+  return { path: "direct", route: nat ? "nat" : "lan", local: localType, remote: remoteType };
+}

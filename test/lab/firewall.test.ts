@@ -1,0 +1,103 @@
+/**
+ * Firewall lab: each host sits behind a router that forwards only traffic to
+ * and from the public server, so the hosts have no direct path: a delivery
+ * here went through coturn, and the reported path must say so. (coturn's own
+ * per-allocation counters are only logged when an allocation ends, which a
+ * closed libdatachannel peer does not always do promptly.) Without TURN both
+ * sides give up fast.
+ */
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { openPage, saveAll, waitForTransfers } from "../helpers/browser.js";
+import { launchChromium } from "../helpers/chromium.js";
+import { sha256File, writeRandomFile } from "../helpers/files.js";
+import { startLabServices } from "../helpers/lab-services.js";
+import { createLab, type Lab } from "../helpers/net-lab.js";
+import { kad, startSend } from "../helpers/transfer-cli.js";
+
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 30_000 });
+
+const FILE_BYTES = 2 * 1024 * 1024;
+
+describe("firewall routers: no direct path between the hosts", () => {
+  let lab: Lab;
+  let dir: string;
+  beforeAll(async () => {
+    lab = await createLab("firewall", "firewall");
+    dir = await mkdtemp(join(tmpdir(), "kad-lab-"));
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("with TURN on kad serve: kad send -> kad receive delivers through the relay", async () => {
+    const services = await startLabServices(lab.pub, { turn: true });
+    try {
+      const file = join(dir, "relayed.bin");
+      await writeRandomFile(file, FILE_BYTES);
+      const sha256 = await sha256File(file);
+      const out = join(dir, "out-relay");
+      const { sender, code } = await startSend(services.url, [file], { netns: lab.hostA.name });
+      const receiver = kad(["receive", "--json", "--server", services.url, "-o", out, code], {
+        netns: lab.hostB.name,
+      });
+      const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(received.code, received.stderr).toBe(0);
+      expect(await sha256File(join(out, "relayed.bin"))).toBe(sha256);
+      for (const events of [sender.events, receiver.events]) {
+        expect(events.find((e) => e.event === "path")).toMatchObject({
+          path: "relay",
+          via: "198.18.100.1",
+        });
+      }
+    } finally {
+      await services.close();
+    }
+  });
+
+  it("with TURN on kad serve: kad send -> the web page delivers through the relay", async () => {
+    const services = await startLabServices(lab.pub, { turn: true });
+    const browser = await launchChromium(lab.hostB);
+    try {
+      const file = join(dir, "to-page.bin");
+      await writeRandomFile(file, FILE_BYTES);
+      const { sender, code } = await startSend(services.url, [file], { netns: lab.hostA.name });
+      const page = await openPage(browser.context, `${services.url}/#/${code}`);
+      await waitForTransfers(page, "receive", 1, 60_000);
+      expect((await sender.exited).code).toBe(0);
+      expect(await saveAll(page)).toEqual(new Map([["to-page.bin", await sha256File(file)]]));
+      expect(sender.events.find((e) => e.event === "path")).toMatchObject({ path: "relay" });
+      // The page asked for credentials too, not only kad send.
+      expect(await services.metric("kad_turn_credentials_total")).toBe(2);
+    } finally {
+      await browser.close();
+      await services.close();
+    }
+  });
+
+  it("without TURN: both sides exit 3 within 90 s, name the cause, and write nothing", async () => {
+    const services = await startLabServices(lab.pub, { turn: false });
+    try {
+      const file = join(dir, "stuck.bin");
+      await writeRandomFile(file, FILE_BYTES);
+      const out = join(dir, "out-none");
+      const started = Date.now();
+      const { sender, code } = await startSend(services.url, [file], { netns: lab.hostA.name });
+      const receiver = kad(["receive", "--json", "--server", services.url, "-o", out, code], {
+        netns: lab.hostB.name,
+      });
+      const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+      expect(Date.now() - started).toBeLessThan(90_000);
+      expect(sent.code, sent.stderr).toBe(3);
+      expect(received.code, received.stderr).toBe(3);
+      for (const result of [sent, received]) expect(result.stderr).toMatch(/no TURN relay/);
+      expect(await readdir(out).catch(() => [])).toEqual([]);
+    } finally {
+      await services.close();
+    }
+  });
+});
