@@ -44,6 +44,11 @@ function randomWords(random: RandomInt): string[] {
   return Array.from({ length: CODE_WORDS }, () => WORDS[random(WORDS.length)] ?? "kad");
 }
 
+/** Fresh secret words for a room whose name was chosen (the page's "Room code"). */
+export function generateSecret(random: RandomInt = secureRandomInt): string {
+  return randomWords(random).slice(-SECRET_WORDS).join("-");
+}
+
 /** A fresh code for a room on a named server: `N-word-word-word`. */
 export function generateCode(random: RandomInt = secureRandomInt): string {
   return [String(1 + random(CODE_NUMBER_MAX)), ...randomWords(random)].join("-");

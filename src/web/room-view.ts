@@ -7,6 +7,7 @@
  *        ▼             └─ CREDENTIALS ┘          ▼
  *      error  ◄──── notfound, limits ──┘    disconnected ──► (rejoin) looking-up
  */
+import { joinCode } from "../code/share-code.js";
 import { lookupRoom } from "./coordinator.js";
 import { h, replaceChildren } from "./dom.js";
 import { errorCard } from "./error-card.js";
@@ -46,12 +47,18 @@ export function roomView(
     "details",
     { class: "card share", open: created !== undefined },
     h("summary", {}, "Invite someone"),
-    sharePanel(code),
+    sharePanel({ room: code, secret }),
   );
   const element = h(
     "div",
     { class: "room" },
-    h("h1", {}, "Room ", h("code", { "data-testid": "room-code" }, code)),
+    // The whole code, secret words included: what the other side types.
+    h(
+      "h1",
+      {},
+      "Room ",
+      h("code", { "data-testid": "room-code" }, joinCode({ room: code, secret })),
+    ),
     status,
     share,
     body,
