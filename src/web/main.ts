@@ -31,7 +31,7 @@ function route(): void {
     document.title = `kad — room ${code}`;
     const created = justCreated?.code === code ? justCreated : undefined;
     justCreated = undefined;
-    current = roomView(code, created, target.secret);
+    current = roomView(target, created);
     replaceChildren(app, current.element);
   }
   app.focus();
