@@ -4,7 +4,9 @@
  * ROOM_NAME_PATTERN) and the secret (`piano-oak`, the last two words, which
  * never leaves the two peers: they prove it to each other, engine/pake.ts).
  * A code whose last two parts are not both plain words (`reference-room-12-3`,
- * an original client's `x7k2m9p4q1w8`) is a room without a secret.
+ * an original client's `x7k2m9p4q1w8`) is a room without a secret; one that
+ * only looks split (`my-cool-room`) is tried whole when its split room does
+ * not exist (plainRoomFallback).
  *
  * Codes for a server kad embeds in `kad send` fold the server's address in:
  * `<last IPv4 octet>-<port>-<word>-<word>-<word>`, e.g. `23-40123-tiger-piano-oak`.
@@ -44,6 +46,11 @@ function randomWords(random: RandomInt): string[] {
   return Array.from({ length: CODE_WORDS }, () => WORDS[random(WORDS.length)] ?? "kad");
 }
 
+/** Fresh secret words for a room whose name was chosen (the page's "Room code"). */
+export function generateSecret(random: RandomInt = secureRandomInt): string {
+  return randomWords(random).slice(-SECRET_WORDS).join("-");
+}
+
 /** A fresh code for a room on a named server: `N-word-word-word`. */
 export function generateCode(random: RandomInt = secureRandomInt): string {
   return [String(1 + random(CODE_NUMBER_MAX)), ...randomWords(random)].join("-");
@@ -72,14 +79,53 @@ export interface SplitCode {
 
 const SECRET_WORD = /^[a-zA-Z]+$/;
 
-/** Splits a normalized code into room and secret; undefined when the room part is no valid room name. */
-export function splitCode(code: string): SplitCode | undefined {
+/** The split by shape alone: the last two parts when both are plain words. */
+function splitByShape(code: string): SplitCode {
   const parts = code.split("-");
   const tail = parts.slice(-SECRET_WORDS);
   const hasSecret = parts.length > SECRET_WORDS && tail.every((part) => SECRET_WORD.test(part));
-  const room = hasSecret ? parts.slice(0, -SECRET_WORDS).join("-") : code;
-  if (!ROOM_NAME_PATTERN.test(room)) return undefined;
-  return { room, secret: hasSecret ? tail.join("-").toLowerCase() : undefined };
+  return hasSecret
+    ? { room: parts.slice(0, -SECRET_WORDS).join("-"), secret: tail.join("-").toLowerCase() }
+    : { room: code, secret: undefined };
+}
+
+/**
+ * Splits a normalized code into room and secret; undefined when it holds no
+ * valid room name. A code whose split room is too short to be one
+ * (`my-cool-room`) is a plain room when plainRoomFallback allows it.
+ */
+export function splitCode(code: string): SplitCode | undefined {
+  const split = splitByShape(code);
+  if (ROOM_NAME_PATTERN.test(split.room)) return split;
+  return mayBePlainRoom(code, split) ? { room: code, secret: undefined } : undefined;
+}
+
+/** How every code kad generates starts: `N-` (server) or `octet-` (embedded). */
+const GENERATED_START = /^\d{1,3}-/;
+
+/**
+ * Whether `code`, split as `split`, may be tried whole as a plain room: an
+ * original client's room named `my-cool-room` splits as `my` + `cool-room`.
+ * Trying it whole sends the would-be secret words to the server, and a
+ * hostile server can fake "not found" at will, so it must never happen to a
+ * code kad could have made, or the server would learn the secret and pass
+ * the check in the receiver's place. So never when the code starts like a
+ * generated one (whatever follows, so a typo or a dropped word does not leak
+ * either), nor when both secret parts are words of the list (as the secret
+ * of a room named on the page is). What is left is an original client's
+ * room, joined without a secret and with the "cannot be verified" warning.
+ * What remains exposed: a typo in the secret of a room named on the page,
+ * and only to a server that lies about the room.
+ */
+function mayBePlainRoom(code: string, split: SplitCode): boolean {
+  if (!split.secret || GENERATED_START.test(code)) return false;
+  if (split.secret.split("-").every((word) => WORDS.includes(word))) return false;
+  return ROOM_NAME_PATTERN.test(code);
+}
+
+/** The whole code as a plain room, to try when the room of its split does not exist (see mayBePlainRoom). */
+export function plainRoomFallback(code: string): string | undefined {
+  return mayBePlainRoom(code, splitByShape(code)) ? code : undefined;
 }
 
 /** A code kad send can use: a valid room followed by a two-word secret. */

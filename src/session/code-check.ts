@@ -94,6 +94,14 @@ export async function checkReceiver(
   if (!config.confirmWords) return;
   emit({ event: "verify", words });
   if (!(await scope.race(config.confirmWords(words)))) {
+    // Tell the receiver why, or it only sees the connection drop.
+    const message =
+      "the sender saw other words (--verify): someone may be in between; nothing was sent";
+    try {
+      link.channel.sendText(encodeShareMessage({ kad: "error", code: "BAD_CODE", message }));
+    } catch {
+      // Closed already: the receiver notices the drop.
+    }
     throw new KadError("BAD_CODE", "the words did not match on both sides; nothing was sent", {
       hint: "Someone may be in between: send again, over another server or network.",
     });

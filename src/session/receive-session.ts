@@ -10,6 +10,7 @@ import {
   embeddedAddressOf,
   normalizeCode,
   parseShareLink,
+  plainRoomFallback,
   type SplitCode,
   splitCode,
 } from "../code/share-code.js";
@@ -82,29 +83,44 @@ export async function runReceive(
 
 /**
  * Codes are generated in lower case, but people type or dictate them (phones
- * capitalize): a code not found as typed is tried once more in lower case.
+ * capitalize): a code not found as typed is tried once more in lower case,
+ * then (an original client's room) as a whole.
  */
 async function locateRoom(
   config: ReceiveConfig,
 ): Promise<{ baseUrl: string; code: SplitCode; room: RoomInfo }> {
   const link = parseShareLink(config.code);
-  const code = splitCode(link?.code ?? normalizeCode(config.code));
+  const text = link?.code ?? normalizeCode(config.code);
+  const code = splitCode(text);
   if (!code) {
     throw new KadError("USAGE", "that is not a kad code or link", {
       hint: "A code looks like 7-tiger-piano-oak; a link like http://host:9891/#/7-tiger/piano-oak.",
     });
   }
-  try {
-    return { code, ...(await locateRoomAs(config, link?.serverUrl, code.room)) };
-  } catch (error) {
-    const lower = code.room.toLowerCase();
-    const notFound = error instanceof KadError && error.code === "ROOM_NOT_FOUND";
-    if (!notFound || lower === code.room) throw error;
-    const found = await locateRoomAs(config, link?.serverUrl, lower).catch(() => {
-      throw error;
-    });
-    return { code: { room: lower, secret: code.secret }, ...found };
+  let firstError: unknown;
+  for (const candidate of roomCandidates(text, code)) {
+    try {
+      return { code: candidate, ...(await locateRoomAs(config, link?.serverUrl, candidate.room)) };
+    } catch (error) {
+      firstError ??= error;
+      if (!(error instanceof KadError && error.code === "ROOM_NOT_FOUND")) throw firstError;
+    }
   }
+  throw firstError;
+}
+
+/**
+ * The rooms to look up, in order: as typed, in lower case, and an original
+ * client's room that only looks split (plainRoomFallback says why that
+ * cannot hand a kad code's secret to a lying server).
+ */
+function roomCandidates(text: string, code: SplitCode): SplitCode[] {
+  const candidates = [code];
+  const lower = code.room.toLowerCase();
+  if (lower !== code.room) candidates.push({ room: lower, secret: code.secret });
+  const plain = code.secret ? plainRoomFallback(text) : undefined;
+  if (plain) candidates.push({ room: plain, secret: undefined });
+  return candidates;
 }
 
 /** Only the room part ever goes to a server; the secret stays here. */

@@ -2,12 +2,15 @@
 import { ROOM_NAME_PATTERN } from "../protocol/limits.js";
 import { createRoom } from "./coordinator.js";
 import { h } from "./dom.js";
-import { randomRoomCode, randomUsername } from "./names.js";
+import { randomRoomCode, randomSecret, randomUsername } from "./names.js";
 import { describeError, PageError } from "./page-error.js";
 
 /** Handed to the room view so the creator joins without typing the password again. */
 export interface CreatedRoom {
+  /** The room name, all the server knows. */
   code: string;
+  /** The code's secret words, only in the link's fragment and this page. */
+  secret: string;
   password: string;
   username: string;
 }
@@ -86,13 +89,13 @@ async function create(chosenCode: string, password: string): Promise<CreatedRoom
       throw new PageError("bad-code", "Room codes are 5 to 64 letters, digits or dashes.");
     }
     await createRoom({ roomname: chosenCode, username, ...withPassword });
-    return { code: chosenCode, password, username };
+    return { code: chosenCode, secret: randomSecret(), password, username };
   }
   for (let attempt = 1; ; attempt += 1) {
-    const code = randomRoomCode();
+    const { room, secret } = randomRoomCode();
     try {
-      await createRoom({ roomname: code, username, ...withPassword });
-      return { code, password, username };
+      await createRoom({ roomname: room, username, ...withPassword });
+      return { code: room, secret, password, username };
     } catch (failure) {
       const taken = failure instanceof PageError && failure.kind === "room-exists";
       if (!taken || attempt >= CREATE_ATTEMPTS) throw failure;

@@ -1,8 +1,9 @@
 /**
  * The web page `kad serve` serves. Hash routes: `#/` (or none) is the home
- * page, `#/<code>` a room. The creator of a room arrives with its password in
+ * page, `#/<room>/<secret>` (or `#/<code>`) a room. The creator of a room arrives with its password in
  * memory so the join does not ask again.
  */
+import { linkFragment } from "../code/share-code.js";
 import { h, replaceChildren } from "./dom.js";
 import { errorCard } from "./error-card.js";
 import { type CreatedRoom, homeView } from "./home-view.js";
@@ -30,7 +31,7 @@ function route(): void {
     document.title = `kad — room ${code}`;
     const created = justCreated?.code === code ? justCreated : undefined;
     justCreated = undefined;
-    current = roomView(code, created, target.secret);
+    current = roomView(target, created);
     replaceChildren(app, current.element);
   }
   app.focus();
@@ -47,7 +48,7 @@ function badLinkView(): HTMLElement {
 
 function onCreated(room: CreatedRoom): void {
   justCreated = room;
-  location.hash = `#/${room.code}`;
+  location.hash = linkFragment({ room: room.code, secret: room.secret });
 }
 
 window.addEventListener("hashchange", route);

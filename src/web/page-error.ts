@@ -7,6 +7,7 @@ export type PageErrorKind =
   | "name-taken"
   | "rate-limited"
   | "bad-code"
+  | "unverified-peer"
   | "credentials"
   | "peer-left"
   | "peer-unreachable"

@@ -16,9 +16,11 @@ import {
   receiveFiles,
 } from "./receive-transfer.js";
 import { RowGroup } from "./row-group.js";
+import type { SenderCode } from "./send-code-check.js";
 import { type SendObserver, sendFiles } from "./send-transfer.js";
 import type { IncomingInitiate, Signaling } from "./signaling.js";
 import { resumedText, TransferRow } from "./transfer-row.js";
+import { type UnverifiedChoice, unverifiedChoice } from "./unverified-choice.js";
 
 /** Bounds what one hostile member can make this tab hold open. */
 const MAX_CONCURRENT_INCOMING = 4;
@@ -46,6 +48,8 @@ export class RoomSession {
   private readonly sendQueues = new Map<string, Promise<void>>();
   private readonly active = new Set<ActiveTransfer>();
   private readonly turnedAwayLine: HTMLElement;
+  /** Only in a room with secret words: without them nothing can be checked anyway. */
+  private readonly unverified: UnverifiedChoice | undefined;
   private incoming = 0;
   private turnedAway = 0;
   /** Connections of this tab, numbered on the rows they carry (tests read it). */
@@ -58,10 +62,12 @@ export class RoomSession {
     this.members = new MembersList((member, files) => this.send(member, files));
     this.transfers = h("ul", { class: "transfers" });
     this.turnedAwayLine = h("p", { class: "transfer-note", role: "status", hidden: true });
+    this.unverified = options.code?.secret ? unverifiedChoice() : undefined;
     this.element = h(
       "div",
       { class: "room-session" },
       this.members.element,
+      this.unverified?.element,
       h(
         "section",
         { class: "card", "aria-labelledby": "transfers-title" },
@@ -170,12 +176,19 @@ export class RoomSession {
         sendFiles({
           files,
           signal,
+          code: this.senderCode(),
           connect: async () => onLink(await initiateTo(this.signaling, member.id, this.options)),
           observer: sendObserver(rows, files, member.name, () => ++this.connections),
         }),
       ),
     );
     this.sendQueues.set(member.id, next);
+  }
+
+  private senderCode(): SenderCode | undefined {
+    const code = this.options.code;
+    if (!code) return undefined;
+    return { ...code, allowUnverified: () => this.unverified?.allowed() ?? false };
   }
 
   /**

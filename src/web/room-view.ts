@@ -7,6 +7,7 @@
  *        ▼             └─ CREDENTIALS ┘          ▼
  *      error  ◄──── notfound, limits ──┘    disconnected ──► (rejoin) looking-up
  */
+import { joinCode } from "../code/share-code.js";
 import { lookupRoom } from "./coordinator.js";
 import { h, replaceChildren } from "./dom.js";
 import { errorCard } from "./error-card.js";
@@ -35,27 +36,26 @@ export interface RoomView {
   leave(): void;
 }
 
-export function roomView(
-  code: string,
-  created: CreatedRoom | undefined,
-  secret?: string,
-): RoomView {
+/** The room to join: its name, the code's secret words, and the whole text as a plain room (route.ts). */
+export interface RoomTarget {
+  code: string;
+  secret?: string | undefined;
+  plain?: string | undefined;
+}
+
+export function roomView(target: RoomTarget, created: CreatedRoom | undefined): RoomView {
+  let { code, secret } = target;
   const status = h("p", { class: "status", role: "status" });
   const body = h("div", { class: "room-body" });
-  const share = h(
-    "details",
-    { class: "card share", open: created !== undefined },
-    h("summary", {}, "Invite someone"),
-    sharePanel(code),
-  );
-  const element = h(
-    "div",
-    { class: "room" },
-    h("h1", {}, "Room ", h("code", { "data-testid": "room-code" }, code)),
-    status,
-    share,
-    body,
-  );
+  const heading = h("code", { "data-testid": "room-code" });
+  const share = h("details", { class: "card share", open: created !== undefined });
+  const showCode = () => {
+    // The whole code, secret words included: what the other side types.
+    heading.textContent = joinCode({ room: code, secret });
+    replaceChildren(share, h("summary", {}, "Invite someone"), sharePanel({ room: code, secret }));
+  };
+  showCode();
+  const element = h("div", { class: "room" }, h("h1", {}, "Room ", heading), status, share, body);
   let signaling: Signaling | undefined;
   let session: RoomSession | undefined;
   const serverIce = new ServerIce(location.hostname);
@@ -83,7 +83,17 @@ export function roomView(
     if (!session) replaceChildren(body);
     try {
       status.textContent = "Looking up the room…";
-      const info = await lookupRoom(code);
+      const info = await lookupRoom(code).catch((error: unknown) => {
+        if (!(target.plain && error instanceof PageError && error.kind === "room-not-found")) {
+          throw error;
+        }
+        // An original client's room whose name only looks like room + secret.
+        code = target.plain;
+        secret = undefined;
+        target.plain = undefined;
+        showCode();
+        return lookupRoom(code);
+      });
       let password = knownPassword ?? "";
       if (info.hasPassword && knownPassword === undefined) password = await askPassword("");
       for (let attempt = 1; ; attempt += 1) {

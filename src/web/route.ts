@@ -5,11 +5,12 @@
  * (or `#/<code>`) also carries the code's secret words, which the page keeps
  * to itself for the code check (src/engine/pake.ts).
  */
-import { splitCode } from "../code/share-code.js";
+import { plainRoomFallback, splitCode } from "../code/share-code.js";
 
 export type Route =
+  /** `plain`: the whole text as an original client's room, if the split room does not exist. */
+  | { kind: "room"; code: string; secret?: string; plain?: string }
   | { kind: "home" }
-  | { kind: "room"; code: string; secret?: string }
   | { kind: "bad-link" };
 
 export function parseRoute(hash: string): Route {
@@ -21,9 +22,11 @@ export function parseRoute(hash: string): Route {
   } catch {
     return { kind: "bad-link" };
   }
-  const split = splitCode(code.replace(/\/+$/, "").replace("/", "-"));
+  const text = code.replace(/\/+$/, "");
+  const split = splitCode(text.replace("/", "-"));
   if (!split) return { kind: "bad-link" };
-  return split.secret
-    ? { kind: "room", code: split.room, secret: split.secret }
-    : { kind: "room", code: split.room };
+  if (!split.secret) return { kind: "room", code: split.room };
+  // `#/<room>/<secret>` says where the secret starts; only `#/<code>` may be a plain room.
+  const plain = text.includes("/") ? undefined : plainRoomFallback(text);
+  return { kind: "room", code: split.room, secret: split.secret, ...(plain ? { plain } : {}) };
 }

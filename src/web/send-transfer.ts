@@ -9,8 +9,10 @@
  *      └--other kad receiver or silence--> one connection (initiate) per file;
  *                                          to kad, the session end after the last
  *
- * An original browser receiver (it never says hello) gets exactly the
- * original protocol, and its closing the channel means done.
+ * Before anything else on each connection the receiver proves the code
+ * (send-code-check.ts). An original browser receiver (it never says hello)
+ * gets exactly the original protocol, once the person allowed it, and its
+ * closing the channel means done.
  */
 import {
   confirmFile,
@@ -29,6 +31,7 @@ import { outgoingBrowserFile } from "./outgoing-browser-file.js";
 import { PageError } from "./page-error.js";
 import type { PeerLink } from "./peer-link.js";
 import { channelGone, rtcOutgoingChannel } from "./rtc-outgoing-channel.js";
+import { checkReceiverCode, type SenderCode } from "./send-code-check.js";
 import { createSha256 } from "./sha256.js";
 import { transferPageError } from "./transfer-errors.js";
 
@@ -47,10 +50,13 @@ export interface SendRequest {
   connect(): Promise<PeerLink>;
   /** Cancelling tells a kad receiver why the bytes stop. */
   signal: AbortSignal;
+  /** The room's code, proved to every receiver that can check it (send-code-check.ts). */
+  code?: SenderCode;
   observer: SendObserver;
 }
 
 interface Connection {
+  pc: RTCPeerConnection;
   channel: OutgoingChannel;
   replies: ReceiverReplies;
   /** Rejects once the connection or the receiver's channel is gone. */
@@ -61,6 +67,7 @@ export async function sendFiles(request: SendRequest): Promise<void> {
   try {
     const first = await open(request, 0);
     const kad = await first.replies.waitForHello(HELLO_WAIT_MS);
+    await Promise.race([checkReceiverCode(first, request.code), first.lost]);
     if (request.files.length > 1 && first.replies.takesOneFile) refuseSingle(first, request);
     if (first.replies.takesSession) await sendOverOneConnection(request, first);
     else await sendConnectionPerFile(request, first, kad);
@@ -82,7 +89,7 @@ async function open(request: SendRequest, index: number): Promise<Connection> {
   lost.catch((error) => replies.fail(error));
   const channel = rtcOutgoingChannel(link.own, link.pc);
   request.signal.addEventListener("abort", () => tellCancelled(channel, replies), { once: true });
-  return { channel, replies, lost };
+  return { pc: link.pc, channel, replies, lost };
 }
 
 function tellCancelled(channel: OutgoingChannel, replies: ReceiverReplies): void {
@@ -141,6 +148,7 @@ async function sendConnectionPerFile(
     if (index > 0) {
       connection = await open(request, index);
       await connection.replies.waitForHello(kad ? HELLO_WAIT_MS : 0);
+      await Promise.race([checkReceiverCode(connection, request.code), connection.lost]);
     }
     const file: OutgoingFile = outgoingBrowserFile(picked);
     const context = contextFor(connection, false);

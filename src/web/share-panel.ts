@@ -1,10 +1,12 @@
 /** The room's link, a copy button and a QR code of the link, drawn in the page. */
 import encodeQR from "qr";
+import { joinCode, linkFragment, type SplitCode } from "../code/share-code.js";
 import { h } from "./dom.js";
 
-function roomLink(code: string): string {
+/** The secret words go in the fragment, which browsers never send to a server. */
+function roomLink(code: SplitCode): string {
   const page = new URL(document.baseURI);
-  page.hash = `#/${code}`;
+  page.hash = linkFragment(code);
   return page.href;
 }
 
@@ -13,7 +15,7 @@ function serverBase(): string {
   return `${page.origin}${page.pathname}`.replace(/\/$/, "");
 }
 
-export function sharePanel(code: string): HTMLElement {
+export function sharePanel(code: SplitCode): HTMLElement {
   const link = roomLink(code);
   const copyStatus = h("span", { class: "copy-status", role: "status" });
   const anchor = h("a", { href: link, "data-testid": "room-link" }, link);
@@ -43,7 +45,7 @@ export function sharePanel(code: string): HTMLElement {
       "p",
       { class: "hint" },
       "From a terminal: ",
-      h("code", {}, `kad receive --server ${serverBase()} ${code}`),
+      h("code", {}, `kad receive --server ${serverBase()} ${joinCode(code)}`),
     ),
   );
 }

@@ -49,7 +49,7 @@ it("receives from an original-style sender (128-byte chunks, no checksum)", asyn
   expect(await saveAll(page)).toEqual(new Map([["original.bin", await sha256File(source)]]));
 });
 
-it("sends to an original-style receiver with the plain protocol", async () => {
+it("sends to an original-style receiver with the plain protocol, only once the person allowed it", async () => {
   const dir = await useTempDir();
   const sources = [join(dir, "one.bin"), join(dir, "two.bin")];
   await writeRandomFile(sources[0] as string, 200_000);
@@ -59,12 +59,22 @@ it("sends to an original-style receiver with the plain protocol", async () => {
 
   const browser = await env.launch();
   const page = await openPage(browser.context, `${env.secureOrigin}/`);
-  const room = await createRoom(page);
+  const code = await createRoom(page);
+  // An original client knows only the room; the secret words stay on the page.
+  const room = code.split("-").slice(0, -2).join("-");
   const receiver = referencePeer({ role: "receive", room, outDir, expectFiles: 2 });
-  await sendFiles(page, await waitForMember(page), sources);
-  await waitForTransfers(page, "send", 2);
+  const member = await waitForMember(page);
+  await sendFiles(page, member, sources);
+  const refused = page.locator(".transfer[data-state=failed]").first();
+  await refused.waitFor({ timeout: 30_000 });
+  expect(await refused.textContent()).toContain("cannot prove it knows the code");
+  await page.getByLabel(/Also send to pages that cannot check the code/).check();
+  await sendFiles(page, member, sources);
+  await page.locator(".transfer[data-state=done]").nth(1).waitFor({ timeout: 60_000 });
 
-  expect(await page.locator(".transfer-status").allTextContents()).toEqual(["Sent.", "Sent."]);
+  expect(
+    await page.locator(".transfer[data-state=done] .transfer-status").allTextContents(),
+  ).toEqual(["Sent.", "Sent."]);
   expect(await receiver.exited).toBe(0);
   const received = receiver.events.filter((event) => event.event === "received");
   expect(new Map(received.map((event) => [event.name, event.sha256]))).toEqual(

@@ -22,11 +22,12 @@ const env = useBrowserEnv();
 
 it("says so when a code names no room, and when it cannot be a code at all", async () => {
   const browser = await env.launch();
-  const page = await openPage(browser.context, `${env.secureOrigin}/#/7-no-such-room`);
+  const page = await openPage(browser.context, `${env.secureOrigin}/#/7-nosuch-acid-acorn`);
   const error = page.locator(".error-card");
   await error.waitFor();
   expect(await error.getAttribute("data-error")).toBe("room-not-found");
-  expect(await error.textContent()).toContain('There is no room "7-no-such-room"');
+  // Only the room part: the secret words are never shown as a room name.
+  expect(await error.textContent()).toContain('There is no room "7-nosuch"');
   await saveScreenshot(page, "unknown-code.png");
 
   await page.goto(`${env.secureOrigin}/#/ab`);
@@ -63,7 +64,8 @@ it("asks for the password of a protected room, refuses a wrong one, and works on
   const owner = await openPage(browser.context, `${env.lanOrigin}/`);
   expect(await owner.evaluate(() => window.isSecureContext)).toBe(false);
   const code = await createRoom(owner, { code: "locked-room-42", password: "open sesame" });
-  expect(code).toBe("locked-room-42");
+  // The chosen name is the room; the page adds two secret words.
+  expect(code).toMatch(/^locked-room-42-[a-z]+-[a-z]+$/);
   // No Clipboard API outside a secure context: the page falls back, and says so.
   await owner.getByRole("button", { name: "Copy link" }).click();
   expect(await owner.locator(".copy-status").textContent()).toMatch(
@@ -129,7 +131,9 @@ it("works from the keyboard alone, and takes files dropped onto a person", async
   await owner.keyboard.press("Enter");
   await waitJoined(owner);
 
-  const guest = await openPage(browser.context, `${env.secureOrigin}/#/keyboard-room`);
+  const code = await owner.getByTestId("room-code").textContent();
+  expect(code).toMatch(/^keyboard-room-[a-z]+-[a-z]+$/);
+  const guest = await openPage(browser.context, `${env.secureOrigin}/#/${code}`);
   await waitJoined(guest);
   await waitForMember(owner);
   // The owner's tab is behind the guest's; a person would switch back to it.

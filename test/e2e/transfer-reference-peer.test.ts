@@ -33,8 +33,8 @@ async function referenceSends(
   dir: string,
   files: Record<string, unknown>[],
   receiveArgs: string[] = [],
+  room = roomName(),
 ) {
-  const room = roomName();
   const sender = referencePeer(
     { role: "send", server: server.url, room, bind: "127.0.0.1", files, chunkBytes: 128 },
     { cwd: dir },
@@ -75,6 +75,37 @@ describe("kad receive from an original browser sender", () => {
         ),
       },
     ]);
+  });
+});
+
+describe("kad receive of an original client's room named like room + secret", () => {
+  it.each([
+    ["my-cool-room", "its split room is no room name"],
+    ["shared-holiday-photos", "its split room does not exist"],
+  ])("joins %s as a plain room (%s), with the cannot-be-verified warning", async (room) => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "out"));
+    await writeFile(join(dir, "note.txt"), "plain room\n");
+    const files = [{ path: join(dir, "note.txt") }];
+    const { sender, receiver } = await referenceSends(dir, files, [], room);
+    const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+    expect(received.code, received.stderr).toBe(0);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(await readFile(join(dir, "out", "note.txt"), "utf8")).toBe("plain room\n");
+    expect(receiver.events.filter((e) => e.event === "warning")).toHaveLength(1);
+  });
+
+  it("never tries a code kad could have made as a whole room: its secret would reach the server", async () => {
+    const dir = await useTempDir();
+    await mkdir(join(dir, "out"));
+    await writeFile(join(dir, "note.txt"), "bait\n");
+    const files = [{ path: join(dir, "note.txt") }];
+    // A server faking "no room 7-tiger" would get the secret words if kad then joined the whole text.
+    const { receiver } = await referenceSends(dir, files, [], "7-tiger-acid-acorn");
+    const received = await receiver.exited;
+    expect(received.code, received.stderr).not.toBe(0);
+    expect(receiver.events.at(-1)).toMatchObject({ event: "error", code: "ROOM_NOT_FOUND" });
+    expect(await readdir(join(dir, "out"))).toEqual([]);
   });
 });
 

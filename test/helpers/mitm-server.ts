@@ -23,7 +23,8 @@ export interface RelayServer {
   close(): Promise<void>;
 }
 
-const ICE = { iceServers: [], bindAddress: "127.0.0.1" };
+/** Where the attacker's peers gather candidates (a browser test's namespace address: Chromium skips loopback). */
+type Ice = { iceServers: never[]; bindAddress: string };
 
 /** The attacker's two peers for one initiate chain. */
 class Interception {
@@ -34,9 +35,10 @@ class Interception {
   constructor(
     private readonly senderOffer: SessionDescription,
     private readonly piped: Uint8Array[],
+    ice: Ice,
   ) {
-    this.towardSender = RtcPeer.create("mitm-a", ICE);
-    this.towardReceiver = RtcPeer.create("mitm-b", ICE).then((peer) => {
+    this.towardSender = RtcPeer.create("mitm-a", ice);
+    this.towardReceiver = RtcPeer.create("mitm-b", ice).then((peer) => {
       const own = peer.createShareChannel();
       void this.pipe(peer, own, "to-receiver");
       return peer;
@@ -107,8 +109,9 @@ function isDescription(value: unknown): value is SessionDescription {
  */
 export async function startRelayServer(
   upstream: string,
-  options: { intercept: boolean },
+  options: { intercept: boolean; bindAddress?: string },
 ): Promise<RelayServer> {
+  const ice: Ice = { iceServers: [], bindAddress: options.bindAddress ?? "127.0.0.1" };
   const received: string[] = [];
   const piped: Uint8Array[] = [];
   const interceptions: Interception[] = [];
@@ -205,7 +208,7 @@ export async function startRelayServer(
     const frame = JSON.parse(text) as Frame;
     if (frame.type === "initiate") {
       const payload = frame.payload as { id: string; offerSDP: SessionDescription };
-      const interception = new Interception(payload.offerSDP, piped);
+      const interception = new Interception(payload.offerSDP, piped, ice);
       interceptions.push(interception);
       role.interception = interception;
       role.side = "sender";

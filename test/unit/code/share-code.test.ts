@@ -9,6 +9,7 @@ import {
   linkFragment,
   normalizeCode,
   parseShareLink,
+  plainRoomFallback,
   secureRandomInt,
   splitCode,
 } from "../../../src/code/share-code.js";
@@ -105,8 +106,29 @@ describe("room and secret", () => {
     ["x7k2m9p4q1w8", { room: "x7k2m9p4q1w8", secret: undefined }],
     ["7-tiger-piano", undefined],
     ["abc", undefined],
+    // An original client's room whose split room is too short to be one.
+    ["my-cool-room", { room: "my-cool-room", secret: undefined }],
+    // ...unless kad could have made it: its secret words must never reach the server.
+    ["7-ti-acid-acorn", undefined],
+    ["ab-acid-acorn", undefined],
   ])("splitCode(%s)", (code, expected) => {
     expect(splitCode(code)).toEqual(expected);
+  });
+
+  it.each([
+    ["shared-holiday-photos", "shared-holiday-photos"],
+    ["My-Cool-Room-X", "My-Cool-Room-X"],
+    ["7-tiger-piano", undefined],
+    ["Shared-Holiday-Photos", "Shared-Holiday-Photos"],
+    // The generated shape, whatever the words (a typo must not leak either).
+    ["7-tiger-acid-acorn", undefined],
+    ["7-tigre-piano-oka", undefined],
+    ["23-40123-tiger-acid-acorn", undefined],
+    // Secret words of the list: a room named on the page.
+    ["holiday-photos-acid-acorn", undefined],
+    ["reference-room-123-4", undefined],
+  ])("plainRoomFallback(%s)", (code, expected) => {
+    expect(plainRoomFallback(code)).toBe(expected);
   });
 
   it("keeps generated codes to a valid room plus two secret words", () => {

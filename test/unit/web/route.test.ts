@@ -12,6 +12,12 @@ describe("parseRoute", () => {
     ["#/x7k2m9p4q1w8", { kind: "room", code: "x7k2m9p4q1w8" }],
     ["#/7-tiger/piano/oak", { kind: "bad-link" }],
     ["#/locked-room-42", { kind: "room", code: "locked-room-42" }],
+    ["#/my-cool-room", { kind: "room", code: "my-cool-room" }],
+    [
+      "#/shared-holiday-photos",
+      { kind: "room", code: "shared", secret: "holiday-photos", plain: "shared-holiday-photos" },
+    ],
+    ["#/shared/holiday-photos", { kind: "room", code: "shared", secret: "holiday-photos" }],
     // A malformed escape must not throw (a blank page).
     ["#/%E0%A4%A", { kind: "bad-link" }],
     ["#/%", { kind: "bad-link" }],
