@@ -3,7 +3,7 @@
  * relative paths kept) or `-` for stdin, checked up front so a typo fails
  * before anyone waits for a peer.
  */
-import { constants } from "node:fs";
+import { constants, type Stats } from "node:fs";
 import { access, lstat, readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { MAX_PATH_DEPTH } from "../engine/safe-path.js";
@@ -84,19 +84,7 @@ async function addPath(
   await access(absolutePath, constants.R_OK).catch(() => {
     throw new KadError("UNREADABLE", `permission denied: ${shown}`);
   });
-  if (into.length >= MAX_FILES)
-    throw new KadError("USAGE", `more than ${MAX_FILES} files`, {
-      hint: "Send them as one stream instead: tar c DIR | kad send -",
-    });
-  const name = basename(absolutePath);
-  into.push({
-    kind: "file",
-    absolutePath,
-    relativePath,
-    name,
-    size: info.size,
-    type: mimeTypeOf(name),
-  });
+  addFile(absolutePath, relativePath, info.size, into);
 }
 
 async function addDirectory(
@@ -113,15 +101,45 @@ async function addDirectory(
   });
   // The receiver creates directories only for the files in them.
   if (entries.length === 0) onSkipped(relativePath, "empty directory");
-  for (const entry of entries.sort()) {
-    const absolutePath = join(directory, entry);
-    const entryPath = `${relativePath}/${entry}`;
-    // Symbolic links inside a tree are skipped: they could loop or leave the tree.
-    const info = await lstat(absolutePath);
-    if (info.isSymbolicLink()) onSkipped(entryPath, "symbolic link");
-    else if (!(info.isFile() || info.isDirectory())) onSkipped(entryPath, "not a regular file");
-    else await addPath(absolutePath, entryPath, into, absolutePath, onSkipped);
+  const names = entries.sort();
+  // A batch of entries is looked at together: one thread-pool round trip after
+  // another per file made a tree of thousands of files wait before its code.
+  for (let start = 0; start < names.length; start += INSPECT_BATCH) {
+    const batch = names.slice(start, start + INSPECT_BATCH);
+    const looks = await Promise.all(batch.map((entry) => inspect(join(directory, entry))));
+    for (const [index, look] of looks.entries()) {
+      const entryPath = `${relativePath}/${batch[index]}`;
+      // Symbolic links inside a tree are skipped: they could loop or leave the tree.
+      if (look.info.isSymbolicLink()) onSkipped(entryPath, "symbolic link");
+      else if (look.info.isDirectory()) {
+        await addDirectory(look.path, entryPath, into, onSkipped);
+      } else if (!look.info.isFile()) onSkipped(entryPath, "not a regular file");
+      else if (!look.readable) throw new KadError("UNREADABLE", `permission denied: ${look.path}`);
+      else addFile(look.path, entryPath, look.info.size, into);
+    }
   }
+}
+
+const INSPECT_BATCH = 64;
+
+async function inspect(path: string): Promise<{ path: string; info: Stats; readable: boolean }> {
+  const [info, readable] = await Promise.all([
+    lstat(path),
+    access(path, constants.R_OK).then(
+      () => true,
+      () => false,
+    ),
+  ]);
+  return { path, info, readable };
+}
+
+function addFile(absolutePath: string, relativePath: string, size: number, into: SendSource[]) {
+  if (into.length >= MAX_FILES)
+    throw new KadError("USAGE", `more than ${MAX_FILES} files`, {
+      hint: "Send them as one stream instead: tar c DIR | kad send -",
+    });
+  const name = basename(absolutePath);
+  into.push({ kind: "file", absolutePath, relativePath, name, size, type: mimeTypeOf(name) });
 }
 
 /** A receiver refuses paths deeper than MAX_PATH_DEPTH; better to say so before a code is made. */
