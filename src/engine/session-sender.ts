@@ -8,23 +8,23 @@
 import { confirmFile, type OutgoingFile, type SendContext, type SentFile } from "./file-sender.js";
 import { MAX_UNACKED_FILES } from "./transfer-limits.js";
 
-export interface PipelineSteps {
+export interface PipelineSteps<F extends OutgoingFile> {
   /** The index-th file, ready to send. */
-  open(index: number): OutgoingFile | Promise<OutgoingFile>;
+  open(index: number): F | Promise<F>;
   /** Sends its metadata and bytes (sendFileBytes, with the caller's progress and stall guards). */
-  send(index: number, file: OutgoingFile): Promise<SentFile>;
+  send(index: number, file: F): Promise<SentFile>;
   /** The receiver confirmed the file. */
-  confirmed(index: number, file: OutgoingFile, sent: SentFile): void | Promise<void>;
+  confirmed(index: number, file: F, sent: SentFile): void | Promise<void>;
   /** Settles like `promise` unless the session fails first. */
   race<T>(promise: Promise<T>): Promise<T>;
   /** Fails the session (a confirmation failed while later files were sending). */
   fail(error: unknown): void;
 }
 
-export async function sendPipelined(
+export async function sendPipelined<F extends OutgoingFile>(
   count: number,
   context: SendContext,
-  steps: PipelineSteps,
+  steps: PipelineSteps<F>,
 ): Promise<void> {
   const confirmations: Promise<void>[] = [];
   let confirmed: Promise<void> = Promise.resolve();

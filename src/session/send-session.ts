@@ -33,7 +33,7 @@ import { newId } from "../protocol/mop-rpc.js";
 import { encodeShareMessage } from "../protocol/share-messages.js";
 import type { SignalingClient } from "../protocol/signaling-client.js";
 import type { Member } from "../protocol/signaling-messages.js";
-import { grewWhileSent, nodeSha256, outgoingFile } from "../transfer/outgoing-file.js";
+import { type NodeOutgoingFile, nodeSha256, outgoingFile } from "../transfer/outgoing-file.js";
 import type { SendSource } from "../transfer/sources.js";
 import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
@@ -227,7 +227,7 @@ async function sendOverOneConnection(run: SendRun, link: FileLink): Promise<void
   await sendPipelined(sources.length, context, {
     open: (index) => outgoingFile(source(index), stdin),
     send: (index, file) => sendBytes(run, context, source(index), index, file),
-    confirmed: (index, _, sent) => reportConfirmed(run, source(index), sent),
+    confirmed: (index, file, sent) => reportConfirmed(run, source(index), file, sent),
     race: (promise) => run.scope.race(promise),
     fail: (error) => run.scope.fail(error),
   });
@@ -250,7 +250,7 @@ async function sendConnectionPerFile(
     const file = await outgoingFile(source, run.config.stdin);
     const sent = await sendBytes(run, context, source, index, file);
     await run.scope.race(confirmFile(file, sent, context));
-    await reportConfirmed(run, source, sent);
+    await reportConfirmed(run, source, file, sent);
     link.active = false;
   }
 }
@@ -296,9 +296,14 @@ async function sendBytes(
   }
 }
 
-async function reportConfirmed(run: SendRun, source: SendSource, sent: SentFile): Promise<void> {
+async function reportConfirmed(
+  run: SendRun,
+  source: SendSource,
+  file: NodeOutgoingFile,
+  sent: SentFile,
+): Promise<void> {
   run.bytes += sent.bytes;
-  if (await grewWhileSent(source)) {
+  if (await file.grew()) {
     const message = `${source.relativePath} grew while it was sent; only its first ${sent.bytes} bytes went`;
     run.emit({ event: "warning", message });
   }

@@ -3,7 +3,7 @@
  * (only the size it had when the send began) or stdin of unknown size.
  */
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { OutgoingFile } from "../engine/file-sender.js";
 import type { StreamingHash } from "../engine/ports.js";
@@ -15,19 +15,33 @@ export const RESUMABLE_MIN_BYTES = 1024 * 1024;
 /** How much of a file's start its identity hashes. */
 const IDENTITY_HEAD_BYTES = 64 * 1024;
 
+/** A source to send; `grew()` tells, once it was sent, whether the file got larger meanwhile. */
+export interface NodeOutgoingFile extends OutgoingFile {
+  grew(): Promise<boolean>;
+}
+
 export async function outgoingFile(
   source: SendSource,
   stdin: AsyncIterable<Uint8Array>,
-): Promise<OutgoingFile> {
+): Promise<NodeOutgoingFile> {
   const size = source.kind === "file" ? source.size : UNKNOWN_SIZE;
   const id = await identityOf(source);
+  // A small file's size now is seen by the read itself: no stat afterwards.
+  let sizeAtRead: number | undefined;
   return {
     name: source.name,
     relativePath: source.relativePath,
     size,
     type: source.type,
     ...(id ? { id } : {}),
-    chunks: (chunkBytes, start) => chunksOf(source, stdin, chunkBytes, start),
+    chunks: (chunkBytes, start) =>
+      chunksOf(source, stdin, chunkBytes, start, (now) => {
+        sizeAtRead = now;
+      }),
+    grew: async () => {
+      if (source.kind !== "file") return false;
+      return (sizeAtRead ?? (await sizeNow(source.absolutePath))) > source.size;
+    },
   };
 }
 
@@ -51,10 +65,13 @@ async function* chunksOf(
   stdin: AsyncIterable<Uint8Array>,
   chunkBytes: number,
   start: number,
+  onSizeAtRead: (size: number) => void,
 ): AsyncGenerator<Uint8Array> {
   if (source.kind === "file" && source.size <= start) return;
   if (source.kind === "file" && source.size - start <= SMALL_FILE_BYTES) {
-    yield* sliced(readSmall(source.absolutePath, start, source.size - start), chunkBytes);
+    const read = readSmall(source.absolutePath, start, source.size - start);
+    onSizeAtRead(read.sizeNow);
+    yield* sliced(read.bytes, chunkBytes);
     return;
   }
   const input =
@@ -73,7 +90,11 @@ async function* chunksOf(
  * cache, where each asynchronous step costs a thread-pool round trip, and a
  * tree of thousands of small files is dominated by those.
  */
-function readSmall(path: string, start: number, length: number): Uint8Array {
+function readSmall(
+  path: string,
+  start: number,
+  length: number,
+): { bytes: Uint8Array; sizeNow: number } {
   const fd = openSync(path, "r");
   try {
     const buffer = Buffer.allocUnsafe(length);
@@ -83,7 +104,7 @@ function readSmall(path: string, start: number, length: number): Uint8Array {
       if (read === 0) break;
       filled += read;
     }
-    return buffer.subarray(0, filled);
+    return { bytes: buffer.subarray(0, filled), sizeNow: fstatSync(fd).size };
   } finally {
     closeSync(fd);
   }
@@ -95,14 +116,11 @@ function* sliced(bytes: Uint8Array, chunkBytes: number): Generator<Uint8Array> {
   }
 }
 
-/** True when a file is larger now than when its send began: only the first part went. */
-export async function grewWhileSent(source: SendSource): Promise<boolean> {
-  if (source.kind !== "file") return false;
-  const sizeNow = await stat(source.absolutePath).then(
+async function sizeNow(path: string): Promise<number> {
+  return stat(path).then(
     (info) => info.size,
     () => 0,
   );
-  return sizeNow > source.size;
 }
 
 /** SHA-256 by node:crypto; `hash` may already hold a prefix. */
