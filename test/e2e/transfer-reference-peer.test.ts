@@ -139,23 +139,28 @@ describe("kad receive -o - from an original browser sender", () => {
 /** The room part of a kad code: all an original client knows (it has no code check). */
 const roomOf = (code: string) => code.split("-").slice(0, -2).join("-");
 
+/** The reference peer as an original browser receiver in the room of `code`, saving into dir/got. */
+function originalReceiver(code: string, dir: string, expectFiles: number) {
+  return referencePeer(
+    {
+      role: "receive",
+      server: server.url,
+      room: roomOf(code),
+      bind: "127.0.0.1",
+      outDir: join(dir, "got"),
+      expectFiles,
+    },
+    { cwd: dir },
+  );
+}
+
 describe("kad send to an original browser receiver", () => {
   it("is refused without --allow-unverified-browser: it cannot prove the code", async () => {
     const dir = await useTempDir();
     await mkdir(join(dir, "got"));
     await writeFile(join(dir, "a.txt"), "not for you\n");
     const { sender, code } = await startSend(server.url, ["a.txt"], { cwd: dir });
-    const receiver = referencePeer(
-      {
-        role: "receive",
-        server: server.url,
-        room: roomOf(code),
-        bind: "127.0.0.1",
-        outDir: join(dir, "got"),
-        expectFiles: 1,
-      },
-      { cwd: dir },
-    );
+    const receiver = originalReceiver(code, dir, 1);
     const sent = await sender.exited;
     receiver.child.kill();
     expect(sent.code).toBe(1);
@@ -174,17 +179,7 @@ describe("kad send to an original browser receiver", () => {
       ["--allow-unverified-browser", "a.bin", "b.txt"],
       { cwd: dir },
     );
-    const receiver = referencePeer(
-      {
-        role: "receive",
-        server: server.url,
-        room: roomOf(code),
-        bind: "127.0.0.1",
-        outDir: join(dir, "got"),
-        expectFiles: 2,
-      },
-      { cwd: dir },
-    );
+    const receiver = originalReceiver(code, dir, 2);
     const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
     expect(received.code).toBe(0);
     expect(sent.code, sent.stderr).toBe(0);
@@ -205,17 +200,7 @@ describe("kad send to an original browser receiver", () => {
       cwd: dir,
     });
     sender.child.stdin?.end("data");
-    const receiver = referencePeer(
-      {
-        role: "receive",
-        server: server.url,
-        room: roomOf(code),
-        bind: "127.0.0.1",
-        outDir: join(dir, "got"),
-        expectFiles: 1,
-      },
-      { cwd: dir },
-    );
+    const receiver = originalReceiver(code, dir, 1);
     const sent = await sender.exited;
     receiver.child.kill();
     expect(sent.code).toBe(1);
