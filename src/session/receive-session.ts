@@ -21,7 +21,7 @@ import type { IncomingInitiate } from "../protocol/signaling-client.js";
 import type { Member, RoomInfo } from "../protocol/signaling-messages.js";
 import { PartialStore } from "../transfer/partials.js";
 import { KadError } from "../util/errors.js";
-import { shutdownNative } from "../webrtc/native.js";
+import { loadNative, shutdownNative } from "../webrtc/native.js";
 import {
   KAD_RECEIVER_PREFIX,
   KAD_SENDER_PREFIX,
@@ -145,6 +145,8 @@ async function receiveAll(
   emit: EventSink,
 ): Promise<SessionSummary> {
   emit({ event: "status", message: "looking up the code" });
+  // Loaded while the room is looked up and joined, not once the sender offers.
+  void loadNative().catch(() => {});
   const { baseUrl, code, room } = await scope.race(locateRoom(config));
   if (room.hasPassword && !config.password) {
     throw new KadError("CREDENTIALS", "this transfer is protected by a password", {

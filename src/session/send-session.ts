@@ -37,7 +37,7 @@ import { type NodeOutgoingFile, nodeSha256, outgoingFile } from "../transfer/out
 import type { SendSource } from "../transfer/sources.js";
 import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
-import { shutdownNative } from "../webrtc/native.js";
+import { loadNative, shutdownNative } from "../webrtc/native.js";
 import type { IceConfig, RtcPeer } from "../webrtc/peer.js";
 import { type CodeCheckConfig, checkReceiver } from "./code-check.js";
 import {
@@ -132,6 +132,8 @@ async function sendAll(
   emit: EventSink,
 ): Promise<SessionSummary> {
   const room = await openRoom(scope, config, emit);
+  // Loaded while we wait for the receiver, not once it is here.
+  void loadNative().catch(() => {});
   // The server's TURN credentials are asked for right after joining; only connecting needs them.
   const ice = room.serverIce.then(({ iceServers: granted }) =>
     resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded, granted }),
