@@ -54,10 +54,16 @@ function finish(code, error) {
   try {
     socket?.close();
   } catch {}
-  nodeDataChannel.cleanup();
   process.exitCode = code;
-  setTimeout(() => process.exit(code), 200).unref();
+  // The closes above finish on native threads: cleaning up in the same tick
+  // sometimes crashed this process (SIGSEGV) after a good transfer, under load.
+  setTimeout(() => {
+    nodeDataChannel.cleanup();
+    setTimeout(() => process.exit(code), 200).unref();
+  }, CLOSE_SETTLE_MS);
 }
+
+const CLOSE_SETTLE_MS = 100;
 
 function guard(callback) {
   return (...args) => {
