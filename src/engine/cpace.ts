@@ -16,8 +16,7 @@ import { sha256, sha512 } from "@noble/hashes/sha2.js";
 import { concatBytes, randomBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 
 const GENERATOR_DST = "kad-cpace-ristretto255-v1";
-/** Bytes of an encoded ristretto255 point and of a confirmation MAC. */
-export const POINT_BYTES = 32;
+/** Bytes of a confirmation MAC (an encoded ristretto255 point is 32 bytes too). */
 export const MAC_BYTES = 32;
 
 type Point = InstanceType<typeof ristretto255.Point>;

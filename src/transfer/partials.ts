@@ -13,7 +13,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir, readFile, stat, truncate, unlink, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import * as z from "zod";
 import {
   MAX_FILE_ID_LENGTH,
@@ -160,9 +160,4 @@ export async function checkPrefix(
   if (hash.copy().digest("hex") !== sha256) return undefined;
   await truncate(entry.partPath, bytes);
   return hash;
-}
-
-/** The directory a partial must share with its target, for the final rename. */
-export function partDirectory(entry: PartialEntry): string {
-  return dirname(entry.partPath);
 }

@@ -18,14 +18,6 @@ export function connectionLost(link: PeerLink): Promise<never> {
   });
 }
 
-/** Resolves when the channel's send buffer has drained below its low-water mark. */
-export function bufferDrained(channel: RTCDataChannel): Promise<void> {
-  if (channel.bufferedAmount <= channel.bufferedAmountLowThreshold) return Promise.resolve();
-  return new Promise((resolve) => {
-    channel.addEventListener("bufferedamountlow", () => resolve(), { once: true });
-  });
-}
-
 export function channelClosed(channel: RTCDataChannel): Promise<void> {
   if (channel.readyState === "closed") return Promise.resolve();
   return new Promise((resolve) =>

@@ -3,7 +3,6 @@ import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import {
-  createRoom,
   openPage,
   saveAll,
   sendFiles,
@@ -15,6 +14,7 @@ import { saveScreenshot } from "../helpers/browser-artifacts.js";
 import { useBrowserEnv } from "../helpers/browser-env.js";
 import { sha256File, writeRandomFile } from "../helpers/files.js";
 import { watchKad } from "../helpers/kad-process.js";
+import { roomWithKadReceiver } from "../helpers/page-to-kad.js";
 import { useTempDir } from "../helpers/temp-dir.js";
 
 const env = useBrowserEnv();
@@ -97,11 +97,7 @@ it("browser -> kad receive: files chosen on the page arrive verified, and kad re
   await mkdir(output);
 
   const browser = await env.launch();
-  const page = await openPage(browser.context, `${env.secureOrigin}/`);
-  const code = await createRoom(page);
-  const receiver = watchKad(
-    env.kad(["receive", "--server", env.secureOrigin, "--json", "-o", output, code]),
-  );
+  const { page, receiver } = await roomWithKadReceiver(env, browser.context, output);
   await sendFiles(page, await waitForMember(page), sources);
   await waitForTransfers(page, "send", 2);
 
@@ -154,11 +150,7 @@ it("Cancel on the page stops kad send (exit 3) and kad receive (exit 3, nothing 
 
   const output = join(dir, "received");
   await mkdir(output);
-  const page = await openPage(browser.context, `${env.secureOrigin}/`);
-  const code = await createRoom(page);
-  const receiver = watchKad(
-    env.kad(["receive", "--server", env.secureOrigin, "--json", "-o", output, code]),
-  );
+  const { page, receiver } = await roomWithKadReceiver(env, browser.context, output);
   await sendFiles(page, await waitForMember(page), [source]);
   await page.locator(".transfer[data-state=active]").waitFor();
   await page.getByRole("button", { name: "Cancel sending large.bin" }).click();

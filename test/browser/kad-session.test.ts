@@ -7,16 +7,11 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
-import {
-  createRoom,
-  openPage,
-  sendFiles,
-  waitForMember,
-  waitForTransfers,
-} from "../helpers/browser.js";
+import { openPage, sendFiles, waitForMember, waitForTransfers } from "../helpers/browser.js";
 import { useBrowserEnv } from "../helpers/browser-env.js";
 import { sha256File, writeRandomFile } from "../helpers/files.js";
 import { watchKad } from "../helpers/kad-process.js";
+import { roomWithKadReceiver } from "../helpers/page-to-kad.js";
 import { useTempDir } from "../helpers/temp-dir.js";
 
 const env = useBrowserEnv();
@@ -81,11 +76,7 @@ it("page -> kad receive: several picked files go on one connection", async () =>
   await mkdir(output);
 
   const browser = await env.launch();
-  const page = await openPage(browser.context, `${env.secureOrigin}/`);
-  const code = await createRoom(page);
-  const receiver = watchKad(
-    env.kad(["receive", "--server", env.secureOrigin, "--json", "-o", output, code]),
-  );
+  const { page, receiver } = await roomWithKadReceiver(env, browser.context, output);
   await sendFiles(page, await waitForMember(page), sources);
   await waitForTransfers(page, "send", sources.length);
 
