@@ -1,8 +1,17 @@
-// One kad transfer through the built CLI: `kad serve` on port 0, `kad send`,
-// then `kad receive` with the code the sender printed, each a real process
-// measured by GNU time. The receiver's --json events ("file" .. "file-done")
+// One kad transfer through the built CLI: `kad serve` on port 0, then
+// `kad send --code` and `kad receive --wait` with the same fixed code, started
+// together as the wormhole clients are, each a real process measured by GNU
+// time. The receiver's --json events ("file" .. "file-done")
 // also give the data phase, without process start, signaling and handshake.
 import { allExited, spawnMeasured } from "./measure.mjs";
+
+let transfers = 0;
+
+/** A fresh room per transfer (the server keeps a finished room until its TTL). */
+function uniqueCode() {
+  transfers += 1;
+  return `${transfers}-kad-bench-piano-oak`;
+}
 
 /** Spawns `node args` measured, collecting its --json lines with arrival times. */
 function runNode(args, { dir, stderr = "inherit" }) {
@@ -50,12 +59,15 @@ export async function kadTransfer({ kad, source, outDir, dir, timeoutMs }) {
   const server = runNode([kad, "serve", "--port", "0", "--json"], { dir, stderr: "ignore" });
   try {
     const { url } = await server.waitFor("listening");
+    const code = uniqueCode();
     const startedAt = performance.now();
-    const sender = runNode([kad, "send", "--json", "--server", url, source], { dir });
-    const { code } = await sender.waitFor("code");
-    const receiver = runNode([kad, "receive", "--json", "--server", url, "-o", outDir, code], {
+    const sender = runNode([kad, "send", "--json", "--server", url, "--code", code, source], {
       dir,
     });
+    const receiver = runNode(
+      [kad, "receive", "--json", "--wait", "--server", url, "-o", outDir, code],
+      { dir },
+    );
     const [sent, received] = await allExited([sender, receiver], { timeoutMs, label: "kad" });
     return {
       wallMs: performance.now() - startedAt,

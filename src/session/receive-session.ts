@@ -56,9 +56,19 @@ export interface ReceiveConfig {
   resume: boolean;
   /** --verify: show the words derived from the key the peers agreed on. */
   verify: boolean;
+  /** --wait: a code nobody sends under yet is looked up again until timeoutMs, not refused. */
+  waitForSender: boolean;
   stdout: Writable;
   env: NodeJS.ProcessEnv;
 }
+
+/**
+ * --wait looks a missing room up again this often: quickly at first, since a
+ * script usually starts both sides at the same moment, then less and less.
+ */
+export const ROOM_POLL_FIRST_MS = 50;
+export const ROOM_POLL_MAX_MS = 1_000;
+const ROOM_POLL_QUICK_FOR_MS = 2_000;
 
 /** With the server gone after a file, how long a kad sender's session end may take. */
 export const SERVER_LOST_END_WAIT_MS = 10_000;
@@ -109,6 +119,30 @@ async function locateRoom(
   throw firstError;
 }
 
+/** --wait: looks the code up until a sender opens it (the caller bounds the wait). */
+async function locateRoomOnceThere(
+  scope: SessionScope,
+  config: ReceiveConfig,
+  emit: EventSink,
+): Promise<Awaited<ReturnType<typeof locateRoom>>> {
+  const startedAt = Date.now();
+  let pause = ROOM_POLL_FIRST_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await locateRoom(config);
+    } catch (error) {
+      if (!(error instanceof KadError && error.code === "ROOM_NOT_FOUND")) throw error;
+    }
+    if (attempt === 0)
+      emit({ event: "status", message: "nobody sends under that code yet; waiting" });
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    if (scope.error) throw scope.error;
+    if (Date.now() - startedAt > ROOM_POLL_QUICK_FOR_MS) {
+      pause = Math.min(pause * 2, ROOM_POLL_MAX_MS);
+    }
+  }
+}
+
 /**
  * The rooms to look up, in order: as typed, in lower case, and an original
  * client's room that only looks split (plainRoomFallback says why that
@@ -147,7 +181,11 @@ async function receiveAll(
   emit({ event: "status", message: "looking up the code" });
   // Loaded while the room is looked up and joined, not once the sender offers.
   void loadNative().catch(() => {});
-  const { baseUrl, code, room } = await scope.race(locateRoom(config));
+  const { baseUrl, code, room } = await scope.within(
+    config.waitForSender ? locateRoomOnceThere(scope, config, emit) : locateRoom(config),
+    config.timeoutMs,
+    "waiting for a sender under that code",
+  );
   if (room.hasPassword && !config.password) {
     throw new KadError("CREDENTIALS", "this transfer is protected by a password", {
       hint: "Pass it with --password (or KAD_PASSWORD).",

@@ -78,6 +78,20 @@ describe("WindowCounter", () => {
     expect(counter.isOver("a")).toBe(false);
     expect(counter.tryTake("a")).toBe(true);
   });
+
+  it("hitOnce counts each distinct thing once per window", () => {
+    const clock = new FakeClock();
+    const counter = new WindowCounter(clock, 3, 1000);
+    for (let i = 0; i < 10; i++) counter.hitOnce("ip", "waited-for-room");
+    expect(counter.isOver("ip")).toBe(false);
+    counter.hitOnce("ip", "guess-1");
+    counter.hitOnce("ip", "guess-2");
+    expect(counter.isOver("ip")).toBe(true);
+    clock.advance(1000);
+    expect(counter.isOver("ip")).toBe(false);
+    counter.hitOnce("ip", "waited-for-room");
+    expect(counter.isOver("ip")).toBe(false);
+  });
 });
 
 describe("PasswordChecks", () => {

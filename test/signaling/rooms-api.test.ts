@@ -327,6 +327,22 @@ describe("GET /rooms/:name", () => {
     clock.advance(10 * 60_000);
     expect((await fetch(`${harness.server.url}/rooms/${name}`)).status).toBe(200);
   });
+
+  it("counts the same unknown name once: a receiver may wait for its sender (kad receive --wait)", async () => {
+    const harness = await useServer({ limits: { failedConnectsPerIp: 3 } });
+    const name = uniqueRoom();
+    for (let i = 0; i < 10; i += 1)
+      expect((await fetch(`${harness.server.url}/rooms/${name}`)).status).toBe(404);
+    await harness.createRoom(name);
+    expect((await fetch(`${harness.server.url}/rooms/${name}`)).status).toBe(200);
+    for (let i = 0; i < 2; i += 1)
+      expect((await fetch(`${harness.server.url}/rooms/guess-${i}-x`)).status).toBe(404);
+    await expectError(
+      await fetch(`${harness.server.url}/rooms/${name}`),
+      429,
+      /too many unknown or taken room names/,
+    );
+  });
 });
 
 describe("CORS", () => {

@@ -160,7 +160,7 @@ export async function lookUpRoom(
     throw storeFailure(context, error, "room store failed to look a room up");
   }
   if (!room) {
-    failures.hit(ip);
+    failures.hitOnce(ip, name);
     throw new HttpError(404, "no such room (it may have expired)");
   }
   const info: RoomInfo = {

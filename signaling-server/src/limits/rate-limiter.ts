@@ -7,11 +7,14 @@ const MAX_TRACKED_KEYS = 100_000;
 interface Window {
   startedAt: number;
   count: number;
+  /** What `hitOnce` counted in this window; at most `limit` entries. */
+  seen?: Set<string>;
 }
 
 /**
  * Counts events per key in fixed windows. `isOver` asks without counting,
- * `hit` counts, `tryTake` counts only when still under the limit.
+ * `hit` counts, `hitOnce` counts each distinct `what` once, `tryTake` counts
+ * only when still under the limit.
  */
 export class WindowCounter {
   private readonly windows = new Map<string, Window>();
@@ -34,6 +37,20 @@ export class WindowCounter {
     }
     if (this.windows.size >= MAX_TRACKED_KEYS) this.evictOldest();
     this.windows.set(key, { startedAt: this.clock.now(), count: 1 });
+  }
+
+  /**
+   * Counts `what` (e.g. a room name not found) once per window: asking for
+   * the same missing name again, as a receiver waiting for its sender does,
+   * reveals nothing new, while each new name still counts.
+   */
+  hitOnce(key: string, what: string): void {
+    const seen = this.current(key)?.seen;
+    if (seen?.has(what)) return;
+    this.hit(key);
+    const window = this.current(key) as Window;
+    window.seen ??= new Set();
+    if (window.seen.size < this.limit) window.seen.add(what);
   }
 
   tryTake(key: string): boolean {

@@ -13,6 +13,7 @@ interface ReceiveFlags extends TransferFlags {
   output: string;
   overwrite?: boolean;
   idleExit: number;
+  wait?: boolean;
 }
 
 /** Default --idle-exit: long enough to pick the next file in a browser tab. */
@@ -25,6 +26,8 @@ Examples:
   kad receive --server http://10.0.0.2:9891 7-tiger-piano-oak
   kad receive http://10.0.0.2:9891/#/7-tiger-piano-oak   a browser link works too
   kad receive CODE -o - | tar x                a single stream to stdout
+  kad receive --wait 42-build-piano-oak        the sender may start later, with
+                                               kad send --code 42-build-piano-oak
 
 The code may also come from KAD_CODE (argv is visible to other users).
 Files arrive under a temporary name and are renamed only once their size and
@@ -41,6 +44,10 @@ export function receiveCommand(): Command {
         ".",
       )
       .option("--overwrite", "replace existing files")
+      .option(
+        "--wait",
+        "when nobody sends under the code yet, wait for a sender (up to --timeout) instead of failing; for scripts that start both sides at once with kad send --code",
+      )
       .option(
         "--idle-exit <seconds>",
         "after a file from a sender that cannot say it is done (an original browser), finish once no new file starts for this long (0: wait until it leaves)",
@@ -67,6 +74,7 @@ export function receiveCommand(): Command {
             output: flags.output,
             overwrite: Boolean(flags.overwrite),
             idleExitMs: flags.idleExit * 1000,
+            waitForSender: Boolean(flags.wait),
             stdout: process.stdout,
           },
           emit,
