@@ -1,19 +1,20 @@
 /**
- * The concrete network pieces a session uses: Node's fetch for the coordinator
- * API and the `ws` package for the signaling WebSocket (Node 20 has no global
+ * The concrete network pieces a session uses: node:http for the coordinator
+ * API (http-fetch.ts) and the `ws` package for the signaling WebSocket (Node 20 has no global
  * WebSocket), both with kad's frame limit.
  */
 import type { FetchLike } from "../protocol/coordinator-client.js";
 import { MAX_FRAME_BYTES } from "../protocol/limits.js";
 import { SignalingClient, type SocketLike } from "../protocol/signaling-client.js";
 import { KadError } from "../util/errors.js";
+import { httpFetch } from "./http-fetch.js";
 
 /** How a kad sender names itself in the room; a receiver tells kad senders from browsers by it. */
 export const KAD_SENDER_PREFIX = "kad-sender-";
 /** How a kad receiver names itself; a sender skips the pause an original browser needs. */
 export const KAD_RECEIVER_PREFIX = "kad-receiver-";
 
-export const nodeFetch: FetchLike = (url, init) => fetch(url, init);
+export const nodeFetch: FetchLike = httpFetch;
 
 export async function openSignaling(url: string): Promise<SignalingClient> {
   const { WebSocket } = await import("ws");
