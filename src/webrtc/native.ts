@@ -8,12 +8,32 @@ type NativeModule = typeof NodeDataChannel;
 
 let native: NativeModule | undefined;
 
+const LOG_LEVELS = ["Verbose", "Debug", "Info", "Warning", "Error", "Fatal"] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+
 export async function loadNative(): Promise<NativeModule> {
   if (!native) {
     const module = await import("node-datachannel");
     native = (module.default ?? module) as NativeModule;
+    logTo(native, process.env.KAD_WEBRTC_LOG);
   }
   return native;
+}
+
+/**
+ * KAD_WEBRTC_LOG=Debug (or Verbose, Info, Warning, Error): libdatachannel's own
+ * log on stderr, each line with the ms since the process started, for
+ * diagnosing a connection that does not form or forms slowly.
+ */
+function logTo(module: NativeModule, level: string | undefined): void {
+  const chosen = LOG_LEVELS.find((name) => name.toLowerCase() === level?.toLowerCase());
+  if (!chosen) return;
+  const write = (severity: LogLevel, message: string) =>
+    process.stderr.write(`${performance.now().toFixed(0)} ms webrtc ${severity}: ${message}\n`);
+  module.initLogger(
+    chosen,
+    guarded(write, () => {}),
+  );
 }
 
 /** Closes every native peer and thread; call once, after closing your peers. */
