@@ -15,8 +15,8 @@ export default defineConfig([
     sourcemap: true,
     splitting: true,
     // Bundled, so `kad` starts without resolving and lexing dozens of files
-    // (about 150 ms less to the first byte on this machine; see bench/README
-    // of issue 10). The native module stays outside, and so do pino (its
+    // (about 150 ms less to the first byte on this machine). The native
+    // module stays outside, and so do pino (its
     // transports load files by name), ioredis (only `kad serve --redis`) and
     // qrcode-terminal (its legacy octal escapes do not bundle; TTY only).
     noExternal: [/^(?!node-datachannel$|pino$|ioredis$|qrcode-terminal$).*/],
