@@ -409,7 +409,7 @@ async function createRoomWithCode(
     const secret = code.secret;
     try {
       const request = { username, roomname: code.room, ...(password ? { password } : {}) };
-    const webSocketUri = await scope.race(createRoom(nodeFetch, baseUrl, request));
+      const webSocketUri = await scope.race(createRoom(nodeFetch, baseUrl, request));
       return { code: { room: code.room, secret }, webSocketUri };
     } catch (error) {
       const taken = error instanceof KadError && error.code === "ROOM_EXISTS";

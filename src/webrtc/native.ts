@@ -29,9 +29,7 @@ function logTo(module: NativeModule, level: string | undefined): void {
   const chosen = LOG_LEVELS.find((name) => name.toLowerCase() === level?.toLowerCase());
   if (!chosen) return;
   const write = (severity: LogLevel, message: string) =>
-    process.stderr.write(
-      `${performance.now().toFixed(0)} ms webrtc ${severity}: ${message}\n`,
-    );
+    process.stderr.write(`${performance.now().toFixed(0)} ms webrtc ${severity}: ${message}\n`);
   module.initLogger(
     chosen,
     guarded(write, () => {}),
