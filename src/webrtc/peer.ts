@@ -12,7 +12,6 @@ import type { Candidate, SessionDescription } from "../protocol/signaling-messag
 import { KadError } from "../util/errors.js";
 import { RtcChannel } from "./channel.js";
 import { ConnectionWatch } from "./connection-watch.js";
-import { EARLY_CANDIDATES_WAIT_MS, withCandidates } from "./early-candidates.js";
 import { hasRelay, type IceServerSpec } from "./ice-servers.js";
 import { guarded, loadNative } from "./native.js";
 import { noPathError } from "./no-path.js";
@@ -88,7 +87,7 @@ export class RtcPeer implements HandshakePeer {
   }
 
   async createOffer(): Promise<SessionDescription> {
-    return this.withEarlyCandidates(await this.localDescription.promise);
+    return this.localDescription.promise;
   }
 
   async acceptOffer(offer: SessionDescription): Promise<SessionDescription> {
@@ -97,7 +96,7 @@ export class RtcPeer implements HandshakePeer {
     // an offerer not yet listening and wait out a 1 s retransmission. Reading
     // "actpass" as "active" only changes which role this side picks.
     this.setRemote({ ...offer, sdp: offer.sdp.replace(/a=setup:actpass/g, "a=setup:active") });
-    return this.withEarlyCandidates(await this.localDescription.promise);
+    return this.localDescription.promise;
   }
 
   acceptAnswer(answer: SessionDescription): void {
@@ -118,17 +117,6 @@ export class RtcPeer implements HandshakePeer {
     const stop = () => clearTimeout(cap);
     this.gathered.promise.then(stop, stop);
     return this.gathered.promise;
-  }
-
-  /** `description` with the candidates gathered within EARLY_CANDIDATES_WAIT_MS (early-candidates.ts). */
-  private async withEarlyCandidates(description: SessionDescription): Promise<SessionDescription> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const waited = new Promise((resolve) => {
-      timer = setTimeout(resolve, EARLY_CANDIDATES_WAIT_MS);
-    });
-    await Promise.race([this.gathered.promise, waited]);
-    clearTimeout(timer);
-    return withCandidates(description, this.localCandidateList);
   }
 
   addRemoteCandidates(candidates: Candidate[]): void {
