@@ -6,6 +6,7 @@
  * for --idle-exit). Only the chosen sender's initiates count (InitiateInbox).
  */
 import type { Writable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   embeddedAddressOf,
   normalizeCode,
@@ -66,9 +67,9 @@ export interface ReceiveConfig {
  * --wait looks a missing room up again this often: quickly at first, since a
  * script usually starts both sides at the same moment, then less and less.
  */
-export const ROOM_POLL_FIRST_MS = 50;
+export const ROOM_POLL_FIRST_MS = 20;
 export const ROOM_POLL_MAX_MS = 1_000;
-const ROOM_POLL_QUICK_FOR_MS = 2_000;
+const ROOM_POLL_QUICK_FOR_MS = 1_000;
 
 /** With the server gone after a file, how long a kad sender's session end may take. */
 export const SERVER_LOST_END_WAIT_MS = 10_000;
@@ -119,12 +120,33 @@ async function locateRoom(
   throw firstError;
 }
 
-/** --wait: looks the code up until a sender opens it (the caller bounds the wait). */
-async function locateRoomOnceThere(
+type FoundRoom = Awaited<ReturnType<typeof locateRoom>>;
+
+/** The room behind the code, within --timeout; with --wait, once a sender opened it. */
+async function findRoom(
   scope: SessionScope,
   config: ReceiveConfig,
   emit: EventSink,
-): Promise<Awaited<ReturnType<typeof locateRoom>>> {
+): Promise<FoundRoom> {
+  if (!config.waitForSender) return scope.race(locateRoom(config));
+  const given = new AbortController();
+  try {
+    return await scope.within(
+      locateRoomOnceThere(config, emit, given.signal),
+      config.timeoutMs,
+      "waiting for a sender under that code",
+    );
+  } finally {
+    given.abort();
+  }
+}
+
+/** Looks the code up until a sender opens it, or until `givenUp` (timeout, Ctrl-C). */
+async function locateRoomOnceThere(
+  config: ReceiveConfig,
+  emit: EventSink,
+  givenUp: AbortSignal,
+): Promise<FoundRoom> {
   const startedAt = Date.now();
   let pause = ROOM_POLL_FIRST_MS;
   for (let attempt = 0; ; attempt++) {
@@ -135,8 +157,8 @@ async function locateRoomOnceThere(
     }
     if (attempt === 0)
       emit({ event: "status", message: "nobody sends under that code yet; waiting" });
-    await new Promise((resolve) => setTimeout(resolve, pause));
-    if (scope.error) throw scope.error;
+    // Rejects when given up, so no timer outlives the wait.
+    await sleep(pause, undefined, { signal: givenUp });
     if (Date.now() - startedAt > ROOM_POLL_QUICK_FOR_MS) {
       pause = Math.min(pause * 2, ROOM_POLL_MAX_MS);
     }
@@ -181,11 +203,7 @@ async function receiveAll(
   emit({ event: "status", message: "looking up the code" });
   // Loaded while the room is looked up and joined, not once the sender offers.
   void loadNative().catch(() => {});
-  const { baseUrl, code, room } = await scope.within(
-    config.waitForSender ? locateRoomOnceThere(scope, config, emit) : locateRoom(config),
-    config.timeoutMs,
-    "waiting for a sender under that code",
-  );
+  const { baseUrl, code, room } = await findRoom(scope, config, emit);
   if (room.hasPassword && !config.password) {
     throw new KadError("CREDENTIALS", "this transfer is protected by a password", {
       hint: "Pass it with --password (or KAD_PASSWORD).",
@@ -220,8 +238,7 @@ async function receiveAll(
   signaling.onInitiate((initiate) => session.inbox.offer(initiate));
   await joinRoom(session, code.room, config.password);
   refuseIfTaken(signaling.members);
-  const kadSender = signaling.members.find((member) => member.name.startsWith(KAD_SENDER_PREFIX));
-  if (kadSender) session.inbox.prefer(kadSender.id);
+  preferKadSender(session);
   const { iceServers: granted } = await scope.race(requestServerIce(signaling.rpc));
   // Before any initiate is taken from the queue, so every peer uses the server's relay.
   session.ice = resolveIce({ ...iceInputs, granted });
@@ -245,6 +262,25 @@ async function joinRoom(
     session.serverLost = true;
     if (!session.transferring) scope.fail(serverLost());
   });
+}
+
+/**
+ * The kad sender in the room is the sender. With --wait the room may still be
+ * empty when we join: then the first kad sender to join is, unless someone's
+ * initiate came first.
+ */
+function preferKadSender(session: Session): void {
+  const { signaling, inbox, scope } = session;
+  const choose = (members: Member[]) => {
+    const kadSender = members.find((member) => member.name.startsWith(KAD_SENDER_PREFIX));
+    if (kadSender) inbox.prefer(kadSender.id);
+    return kadSender !== undefined || inbox.senderId !== undefined;
+  };
+  if (choose(signaling.members)) return;
+  const stop = signaling.onMembers((members) => {
+    if (choose(members)) stop();
+  });
+  scope.defer(stop);
 }
 
 async function receiveFiles(session: Session): Promise<void> {
@@ -334,13 +370,19 @@ function announceSender(session: Session, senderId: string): void {
 
 /**
  * Resolves once the chosen sender is no longer in the room (an original
- * browser leaves when done); before one is chosen, once nobody is.
+ * browser leaves when done); before one is chosen, once nobody is. With
+ * --wait an empty room is not left yet: the sender that made it may still be
+ * on its way in (it creates the room, then joins it).
  */
 function senderLeft(session: Session): Promise<void> {
   const { signaling, inbox } = session;
   const sender = inbox.senderId;
-  const gone = (members: Member[]) =>
-    sender === undefined ? members.length === 0 : !members.some((member) => member.id === sender);
+  let someoneCame = !session.config.waitForSender;
+  const gone = (members: Member[]) => {
+    if (sender !== undefined) return !members.some((member) => member.id === sender);
+    someoneCame ||= members.length > 0;
+    return someoneCame && members.length === 0;
+  };
   return new Promise((resolve) => {
     const check = (members: Member[]) => {
       if (!gone(members)) return;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
 import { writeRandomFile } from "../helpers/files.js";
 import { useTempDir } from "../helpers/temp-dir.js";
-import { kad, type Running, uniqueRoomName } from "../helpers/transfer-cli.js";
+import { kad, type Running, referencePeer, uniqueRoomName } from "../helpers/transfer-cli.js";
 
 let server: RunningServer;
 
@@ -49,6 +49,41 @@ describe("kad receive --wait", () => {
     expect(sent.code, sent.stderr).toBe(0);
     expect(received.code, received.stderr).toBe(0);
     expect(await readFile(join(dir, "out", "early.bin"))).toEqual(await readFile(source));
+  });
+
+  it("joining a room its maker has not entered yet, waits for the sender in it", async () => {
+    // kad send makes the room, then joins it: a receiver polling with --wait
+    // can get in between and find the room empty. Here the gap is held open.
+    const dir = await useTempDir();
+    await writeRandomFile(join(dir, "late.bin"), 50_000);
+    const room = uniqueRoomName("wait-empty");
+    const made = await fetch(`${server.url}/rooms`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ username: "maker", roomname: room }),
+    });
+    expect(made.status).toBe(201);
+    const receiver = kad(
+      ["receive", "--wait", "--idle-exit", "1", "--server", server.url, "-o", "out", room],
+      { cwd: dir, json: false },
+    );
+    await stderrShows(receiver, "waiting for the sender");
+    const sender = referencePeer(
+      {
+        role: "send",
+        server: server.url,
+        room,
+        existingRoom: true,
+        bind: "127.0.0.1",
+        files: [{ path: join(dir, "late.bin") }],
+      },
+      { cwd: dir },
+    );
+    const [received] = await Promise.all([receiver.exited, sender.exited]);
+    expect(received.code, received.stderr).toBe(0);
+    expect(await readFile(join(dir, "out", "late.bin"))).toEqual(
+      await readFile(join(dir, "late.bin")),
+    );
   });
 
   it("gives up after --timeout with exit 5 when no sender comes", async () => {

@@ -200,22 +200,30 @@ function addCandidates(pc, list) {
 // ---- sender (section 3 as A, section 4 on its own channel) ----
 async function runSender() {
   const base = config.server;
-  const username = config.username ?? `reference-${randomUUID().slice(0, 8)}`;
-  const created = await fetch(`${base}/rooms`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ username, roomname: config.room }),
-  });
-  if (created.status !== 201) throw new Error(`POST /rooms answered ${created.status}`);
-  await openSocket(await created.json());
-  const joined = await request("connect", { username, roomname: config.room });
-  if (joined.payload?.err !== null) throw new Error(`connect: ${joined.payload?.err}`);
+  if (config.existingRoom) {
+    // Someone else made the room (a test); this sender only joins it.
+    await joinByLink();
+  } else {
+    const username = config.username ?? `reference-${randomUUID().slice(0, 8)}`;
+    const created = await fetch(`${base}/rooms`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ username, roomname: config.room }),
+    });
+    if (created.status !== 201) throw new Error(`POST /rooms answered ${created.status}`);
+    await openSocket(await created.json());
+    const joined = await request("connect", { username, roomname: config.room });
+    if (joined.payload?.err !== null) throw new Error(`connect: ${joined.payload?.err}`);
+  }
   print({ event: "ready" });
   const member = await new Promise((resolve) => {
-    handlers.set("users", (frame) => {
-      const first = Array.isArray(frame.payload) ? frame.payload[0] : undefined;
+    const take = (members) => {
+      const first = Array.isArray(members) ? members[0] : undefined;
       if (first) resolve(first);
-    });
+    };
+    handlers.set("users", (frame) => take(frame.payload));
+    // In a room others are in already, ask: the push may have come and gone.
+    if (config.existingRoom) request("users", {}).then((reply) => take(reply.payload));
   });
   for (const file of config.files) {
     if (config.gated) {
