@@ -46,6 +46,12 @@ export interface PakeParams {
   localFingerprint: string;
   remoteFingerprint: string;
   random?: (bytes: number) => Uint8Array;
+  /**
+   * This side's share made beforehand with prepareShare (it depends on the
+   * secret and room only), so that no curve arithmetic waits on the peer.
+   * Each share serves one check.
+   */
+  share?: CpaceShare;
 }
 
 type SenderPakeMessage = Extract<SenderExtension, { kad: "pake" }>;
@@ -59,7 +65,16 @@ function transcriptFor(params: PakeParams, ownIsSender: boolean): Transcript {
 }
 
 function newShare(params: PakeParams): CpaceShare {
-  return new CpaceShare(params.secret, params.room, KAD_SHARE_VERSION, params.random);
+  return params.share ?? prepareShare(params.secret, params.room, params.random);
+}
+
+/** A fresh share for one later check (PakeParams.share). */
+export function prepareShare(
+  secret: string,
+  room: string,
+  random?: (bytes: number) => Uint8Array,
+): CpaceShare {
+  return new CpaceShare(secret, room, KAD_SHARE_VERSION, random);
 }
 
 /** Five EFF words from the key, the same on both sides only if the key is. */

@@ -7,6 +7,7 @@
  * authentication string before any byte goes.
  */
 
+import type { CpaceShare } from "../engine/cpace.js";
 import { PAKE_STEP_MS, proveCodeToReceiver } from "../engine/pake.js";
 import { badCode } from "../engine/peer-errors.js";
 import type { OutgoingChannel } from "../engine/ports.js";
@@ -28,6 +29,8 @@ export interface CodeCheckConfig {
   confirmWords: ((words: string) => Promise<boolean>) | undefined;
   /** Set once the unverified receiver was warned about: one warning per send, not per file. */
   warned?: boolean;
+  /** A share made while waiting for the receiver, taken by the next check (PakeParams.share). */
+  spareShare?: CpaceShare;
 }
 
 /** DTLS fingerprints of both sides as this side's descriptions have them. */
@@ -78,6 +81,8 @@ export async function checkReceiver(
     return;
   }
   const { local, remote } = fingerprintsOf(link.peer);
+  const share = config.spareShare;
+  config.spareShare = undefined;
   const words = await scope.race(
     proveCodeToReceiver(
       link.channel,
@@ -87,6 +92,7 @@ export async function checkReceiver(
         room: config.room,
         localFingerprint: local,
         remoteFingerprint: remote,
+        ...(share ? { share } : {}),
       },
       PAKE_STEP_MS,
     ),

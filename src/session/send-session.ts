@@ -20,6 +20,7 @@ import {
   sendFileBytes,
   sendSessionEnd,
 } from "../engine/file-sender.js";
+import { prepareShare } from "../engine/pake.js";
 import { badCode } from "../engine/peer-errors.js";
 import { ReceiverReplies } from "../engine/receiver-replies.js";
 import { sendPipelined } from "../engine/session-sender.js";
@@ -145,6 +146,10 @@ async function sendAll(
     allowUnverified: config.allowUnverified,
     confirmWords: config.confirmWords,
   };
+  // While the receiver is on its way: the first check then starts with its share ready.
+  setImmediate(() => {
+    if (!scope.error) check.spareShare = prepareShare(check.secret, check.room);
+  });
   const holder: { link?: FileLink } = {};
   // A file in flight needs no server; the next file's handshake reports the loss.
   room.signaling.closed.then(() => {

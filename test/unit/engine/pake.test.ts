@@ -9,6 +9,7 @@ import {
   type GateHost,
   PakeGate,
   type PakeParams,
+  prepareShare,
   proveCodeToReceiver,
   ReceiverPake,
   SenderPake,
@@ -55,6 +56,17 @@ describe("CPace state machines", () => {
     expect([s.state, r.state]).toEqual(["verified", "verified"]);
     expect(s.sas).toMatch(/^[a-z]+( [a-z]+){4}$/);
     expect(r.sas).toBe(s.sas);
+  });
+
+  it("a share prepared beforehand verifies like one made on the spot, and only for its secret", () => {
+    const prepared = run(
+      senderSide({ share: prepareShare("piano-oak", "7-tiger") }),
+      receiverSide(),
+    );
+    expect(prepared.verified).toBe(true);
+    const stale = run(senderSide({ share: prepareShare("piano-oat", "7-tiger") }), receiverSide());
+    expect(stale.verified).toBe(false);
+    expect(stale.r.state).toBe("failed");
   });
 
   it.each([
