@@ -1,6 +1,7 @@
 /**
  * The initiates kad receive answers: only the chosen sender's. That is the kad
- * sender listed when we joined, or else whoever sends the first initiate. Any
+ * sender in the room (listed when we joined, or, with --wait, the first to
+ * join before any initiate came), or else whoever sends the first initiate. Any
  * other member's initiate is dropped unanswered, as an original browser drops
  * one from a peer it has not listed: it can neither replace the sender's
  * connection attempt nor be waited on. A sender retries an initiate that got
