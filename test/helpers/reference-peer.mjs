@@ -55,15 +55,18 @@ function finish(code, error) {
     socket?.close();
   } catch {}
   process.exitCode = code;
-  // The closes above finish on native threads: cleaning up in the same tick
-  // sometimes crashed this process (SIGSEGV) after a good transfer, under load.
-  setTimeout(() => {
+  // The closes above finish on native threads: cleaning up before they did
+  // sometimes crashed this process (SIGSEGV) after a good transfer, under
+  // load, even 100 ms later. Wait until every peer says it is closed.
+  const settled = Promise.all(peers.map((pc) => pc.closedState));
+  const patience = new Promise((resolve) => setTimeout(resolve, CLOSE_PATIENCE_MS));
+  Promise.race([settled, patience]).then(() => {
     nodeDataChannel.cleanup();
     setTimeout(() => process.exit(code), 200).unref();
-  }, CLOSE_SETTLE_MS);
+  });
 }
 
-const CLOSE_SETTLE_MS = 100;
+const CLOSE_PATIENCE_MS = 2000;
 
 function guard(callback) {
   return (...args) => {
@@ -170,6 +173,11 @@ function newPeerConnection() {
     ...(config.bind ? { bindAddress: config.bind } : {}),
   });
   peers.push(pc);
+  pc.closedState = new Promise((resolve) => {
+    pc.onStateChange((s) => {
+      if (s === "closed") resolve();
+    });
+  });
   const state = { candidates: [], gathered: null, description: null };
   state.gathered = new Promise((resolve) => {
     pc.onGatheringStateChange(
