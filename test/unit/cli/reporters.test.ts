@@ -39,6 +39,25 @@ describe("JsonReporter", () => {
   });
 });
 
+describe("JsonReporter batching", () => {
+  it("writes the lines of one turn of the event loop at once, and everything by close()", async () => {
+    const writes: string[] = [];
+    const out = new PassThrough();
+    out.on("data", (chunk: Buffer) => writes.push(chunk.toString()));
+    const reporter = new JsonReporter(out);
+    reporter.event({ event: "file", name: "a", size: 1, index: 0, count: 2 });
+    reporter.event({ event: "file-done", name: "a", size: 1, sha256: "00" });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]?.trim().split("\n")).toHaveLength(2);
+    reporter.event({ event: "done", files: 2, bytes: 2 });
+    reporter.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(2);
+    expect(JSON.parse(writes[1] ?? "")).toEqual({ event: "done", files: 2, bytes: 2 });
+  });
+});
+
 describe("PlainReporter", () => {
   it("says when a file continues a partial already here", () => {
     const out = capture();
