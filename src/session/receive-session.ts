@@ -1,40 +1,30 @@
 /**
- * `kad receive` as a programmatic API: find the room behind a code, join it,
+ * `kad receive` as a programmatic API: find the room behind a code
+ * (room-lookup.ts), join it,
  * answer each initiate with a new peer connection and receive one file on it,
  * until a kad sender says the session is over (an original browser sender
  * cannot: it is over when that one leaves the room or sends nothing new
  * for --idle-exit). Only the chosen sender's initiates count (InitiateInbox).
  */
 import type { Writable } from "node:stream";
-import { setTimeout as sleep } from "node:timers/promises";
-import {
-  embeddedAddressOf,
-  normalizeCode,
-  parseShareLink,
-  plainRoomFallback,
-  type SplitCode,
-  splitCode,
-} from "../code/share-code.js";
-import { lookupRoom } from "../protocol/coordinator-client.js";
 import { requestServerIce } from "../protocol/ice-servers-client.js";
 import { newId } from "../protocol/mop-rpc.js";
 import type { IncomingInitiate } from "../protocol/signaling-client.js";
-import type { Member, RoomInfo } from "../protocol/signaling-messages.js";
+import type { Member } from "../protocol/signaling-messages.js";
 import { PartialStore } from "../transfer/partials.js";
 import { KadError } from "../util/errors.js";
 import { loadNative, shutdownNative } from "../webrtc/native.js";
 import {
   KAD_RECEIVER_PREFIX,
   KAD_SENDER_PREFIX,
-  nodeFetch,
   openSignaling,
   serverLost,
 } from "./connections.js";
-import { findEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
 import { InitiateInbox } from "./initiate-inbox.js";
 import { type ReceiveContext, receiveOne, Superseded } from "./receive-one.js";
+import { findRoom } from "./room-lookup.js";
 import { type SessionScope, withScope } from "./scope.js";
 
 export interface ReceiveConfig {
@@ -63,14 +53,6 @@ export interface ReceiveConfig {
   env: NodeJS.ProcessEnv;
 }
 
-/**
- * --wait looks a missing room up again this often: quickly at first, since a
- * script usually starts both sides at the same moment, then less and less.
- */
-export const ROOM_POLL_FIRST_MS = 20;
-export const ROOM_POLL_MAX_MS = 1_000;
-const ROOM_POLL_QUICK_FOR_MS = 1_000;
-
 /** With the server gone after a file, how long a kad sender's session end may take. */
 export const SERVER_LOST_END_WAIT_MS = 10_000;
 
@@ -90,109 +72,6 @@ export async function runReceive(
     scope.defer(shutdownNative);
     return receiveAll(scope, config, emit);
   });
-}
-
-/**
- * Codes are generated in lower case, but people type or dictate them (phones
- * capitalize): a code not found as typed is tried once more in lower case,
- * then (an original client's room) as a whole.
- */
-async function locateRoom(
-  config: ReceiveConfig,
-): Promise<{ baseUrl: string; code: SplitCode; room: RoomInfo }> {
-  const link = parseShareLink(config.code);
-  const text = link?.code ?? normalizeCode(config.code);
-  const code = splitCode(text);
-  if (!code) {
-    throw new KadError("USAGE", "that is not a kad code or link", {
-      hint: "A code looks like 7-tiger-piano-oak; a link like http://host:9891/#/7-tiger/piano-oak.",
-    });
-  }
-  let firstError: unknown;
-  for (const candidate of roomCandidates(text, code)) {
-    try {
-      return { code: candidate, ...(await locateRoomAs(config, link?.serverUrl, candidate.room)) };
-    } catch (error) {
-      firstError ??= error;
-      if (!(error instanceof KadError && error.code === "ROOM_NOT_FOUND")) throw firstError;
-    }
-  }
-  throw firstError;
-}
-
-type FoundRoom = Awaited<ReturnType<typeof locateRoom>>;
-
-/** The room behind the code, within --timeout; with --wait, once a sender opened it. */
-async function findRoom(
-  scope: SessionScope,
-  config: ReceiveConfig,
-  emit: EventSink,
-): Promise<FoundRoom> {
-  if (!config.waitForSender) return scope.race(locateRoom(config));
-  const given = new AbortController();
-  try {
-    return await scope.within(
-      locateRoomOnceThere(config, emit, given.signal),
-      config.timeoutMs,
-      "waiting for a sender under that code",
-    );
-  } finally {
-    given.abort();
-  }
-}
-
-/** Looks the code up until a sender opens it, or until `givenUp` (timeout, Ctrl-C). */
-async function locateRoomOnceThere(
-  config: ReceiveConfig,
-  emit: EventSink,
-  givenUp: AbortSignal,
-): Promise<FoundRoom> {
-  const startedAt = Date.now();
-  let pause = ROOM_POLL_FIRST_MS;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await locateRoom(config);
-    } catch (error) {
-      if (!(error instanceof KadError && error.code === "ROOM_NOT_FOUND")) throw error;
-    }
-    if (attempt === 0)
-      emit({ event: "status", message: "nobody sends under that code yet; waiting" });
-    // Rejects when given up, so no timer outlives the wait.
-    await sleep(pause, undefined, { signal: givenUp });
-    if (Date.now() - startedAt > ROOM_POLL_QUICK_FOR_MS) {
-      pause = Math.min(pause * 2, ROOM_POLL_MAX_MS);
-    }
-  }
-}
-
-/**
- * The rooms to look up, in order: as typed, in lower case, and an original
- * client's room that only looks split (plainRoomFallback says why that
- * cannot hand a kad code's secret to a lying server).
- */
-function roomCandidates(text: string, code: SplitCode): SplitCode[] {
-  const candidates = [code];
-  const lower = code.room.toLowerCase();
-  if (lower !== code.room) candidates.push({ room: lower, secret: code.secret });
-  const plain = code.secret ? plainRoomFallback(text) : undefined;
-  if (plain) candidates.push({ room: plain, secret: undefined });
-  return candidates;
-}
-
-/** Only the room part ever goes to a server; the secret stays here. */
-async function locateRoomAs(
-  config: ReceiveConfig,
-  linkServer: string | undefined,
-  room: string,
-): Promise<{ baseUrl: string; room: RoomInfo }> {
-  const baseUrl = config.server ?? linkServer;
-  if (baseUrl) return { baseUrl, room: await lookupRoom(nodeFetch, baseUrl, room) };
-  if (!embeddedAddressOf(room)) {
-    throw new KadError("USAGE", "this code needs the server it was made on", {
-      hint: "Pass --server URL (or set KAD_SERVER), or paste the browser link instead of the code.",
-    });
-  }
-  return findEmbeddedServer(room, nodeFetch);
 }
 
 async function receiveAll(
