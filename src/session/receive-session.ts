@@ -1,10 +1,10 @@
 /**
  * `kad receive` as a programmatic API: find the room behind a code
- * (room-lookup.ts), join it,
- * answer each initiate with a new peer connection and receive one file on it,
- * until a kad sender says the session is over (an original browser sender
- * cannot: it is over when that one leaves the room or sends nothing new
- * for --idle-exit). Only the chosen sender's initiates count (InitiateInbox).
+ * (room-lookup.ts), join it, answer each initiate with a new peer connection
+ * and receive one file on it, until a kad sender says the session is over (an
+ * original browser sender cannot: it is over when that one leaves the room or
+ * sends nothing new for --idle-exit). Only the chosen sender's initiates count
+ * (InitiateInbox).
  */
 import type { Writable } from "node:stream";
 import { requestServerIce } from "../protocol/ice-servers-client.js";
