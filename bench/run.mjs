@@ -1,7 +1,8 @@
 // `npm run bench [-- --size 1GiB]`: one run on loopback, every contestant on
 // the same machine at the same moment, so the ratios mean something:
 //
-//   kad               `kad send` -> `kad receive` through `kad serve` (built CLI)
+//   kad               `kad send --code` -> `kad receive --wait` through `kad serve` (built
+//                     CLI), both started together with one code, as the wormhole clients are
 //   raw               two bare node-datachannel peers (bench/raw-pair.mjs): the WebRTC ceiling,
 //                     at kad's loopback SCTP MTU (4000) and, as raw-1200, at the default
 //   magic-wormhole    Debian's Python client, wormhole-william its Go one (bench/anchors.mjs)
