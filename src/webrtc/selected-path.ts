@@ -44,10 +44,20 @@ function signalledType(end: SelectedEnd, candidateLines: string[]): CandidateTyp
   return undefined;
 }
 
+/** Whether a signalled server-reflexive candidate has this end's IP address (any port). */
+function sharesSrflxAddress(end: SelectedEnd, candidateLines: string[]): boolean {
+  return candidateLines.some((line) => {
+    const fields = line.replace(/^a=/, "").split(/\s+/);
+    return fields[4] === end.address && fields[7] === "srflx";
+  });
+}
+
 /**
  * A pair counts as through NAT only when a server-reflexive candidate is in
- * it: a peer-reflexive one is most often a host the peer did not signal in
- * time (or hid behind an mDNS name), as on a LAN.
+ * it, or a peer-reflexive one at the public address of a signalled
+ * server-reflexive candidate (a NAT that gave the peer another port than it
+ * gave the STUN server). Any other peer-reflexive one is most often a host
+ * the peer did not signal in time (or hid behind an mDNS name), as on a LAN.
  */
 export function describePath(
   local: SelectedEnd,
@@ -63,6 +73,10 @@ export function describePath(
     const via = localType === "relay" ? local.address : remote.address;
     return { path: "relay", route: "relay", local: localType, remote: remoteType, via };
   }
-  const nat = localType === "srflx" || remoteType === "srflx";
+  const nat =
+    localType === "srflx" ||
+    remoteType === "srflx" ||
+    (localType === "prflx" && sharesSrflxAddress(local, signalled.own)) ||
+    (remoteType === "prflx" && sharesSrflxAddress(remote, signalled.remote));
   return { path: "direct", route: nat ? "nat" : "lan", local: localType, remote: remoteType };
 }

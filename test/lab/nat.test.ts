@@ -57,13 +57,16 @@ describe("NAT labs", () => {
     }
   });
 
-  it("one host behind NAT, the other public: direct through the STUN-discovered address", async () => {
+  it("one host behind NAT, the other public: direct through the NAT's mapping", async () => {
     const lab = await createLab("nat", "public");
     labs.push(lab);
     const { sender, receiver } = await transfer(lab, dir, "one-nat.bin");
     const senderPath = sender.events.find((e) => e.event === "path");
     const receiverPath = receiver.events.find((e) => e.event === "path");
     expect(senderPath).toMatchObject({ path: "direct", route: "nat" });
-    expect(receiverPath).toMatchObject({ path: "direct", route: "nat", remote: "srflx" });
+    expect(receiverPath).toMatchObject({ path: "direct", route: "nat" });
+    // The STUN-discovered address, or (in about 1 run of 6) the same public
+    // address with another port: the NAT mapped the peer's flow anew.
+    expect(["srflx", "prflx"]).toContain(receiverPath?.remote);
   });
 });

@@ -46,6 +46,7 @@ describe("describePath", () => {
   const own = [
     "candidate:1 1 UDP 1 10.0.0.2 5000 typ host",
     "candidate:2 1 UDP 1 203.0.113.9 6000 typ relay raddr 0.0.0.0 rport 0",
+    "candidate:3 1 UDP 1 203.0.113.77 6000 typ srflx raddr 10.0.0.2 rport 5000",
   ];
   const remote = ["candidate:1 1 UDP 1 198.51.100.7 7000 typ srflx raddr 192.168.1.2 rport 7000"];
   it.each([
@@ -68,6 +69,27 @@ describe("describePath", () => {
       7000,
       "prflx",
       { path: "direct", route: "nat", local: "host", remote: "srflx" },
+    ],
+    // The NAT gave the peer another port than it gave the STUN server.
+    [
+      "through NAT, mapped to another port",
+      "10.0.0.2",
+      5000,
+      "host",
+      "198.51.100.7",
+      7100,
+      "prflx",
+      { path: "direct", route: "nat", local: "host", remote: "prflx" },
+    ],
+    [
+      "behind NAT ourselves, mapped to another port",
+      "203.0.113.77",
+      6100,
+      "prflx",
+      "10.0.0.3",
+      5001,
+      "host",
+      { path: "direct", route: "nat", local: "prflx", remote: "host" },
     ],
     // libdatachannel was seen to call a relayed local candidate "host".
     [
