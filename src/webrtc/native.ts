@@ -16,8 +16,6 @@ export async function loadNative(): Promise<NativeModule> {
     const module = await import("node-datachannel");
     native = (module.default ?? module) as NativeModule;
     logTo(native, process.env.KAD_WEBRTC_LOG);
-    // libdatachannel's global set-up (threads, TLS) now, not when the first peer is made.
-    native.preload();
   }
   return native;
 }
