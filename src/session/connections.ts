@@ -1,7 +1,7 @@
 /**
  * The concrete network pieces a session uses: node:http for the coordinator
- * API (http-fetch.ts) and the `ws` package for the signaling WebSocket (Node 20 has no global
- * WebSocket), both with kad's frame limit.
+ * API (http-fetch.ts) and the `ws` package for the signaling WebSocket (Node
+ * 20 has no global WebSocket), with kad's frame limit.
  */
 import type { FetchLike } from "../protocol/coordinator-client.js";
 import { MAX_FRAME_BYTES } from "../protocol/limits.js";

@@ -33,23 +33,25 @@ function candidateType(type: string): CandidateType {
   return TYPES.find((known) => known === lower) ?? "unknown";
 }
 
+/** Address, port and type of a signalled `candidate:` line (RFC 8839 field order). */
+function candidateEnd(line: string): SelectedEnd {
+  const fields = line.replace(/^a=/, "").split(/\s+/);
+  return { address: fields[4] ?? "", port: Number(fields[5]), type: fields[7] ?? "" };
+}
+
 /** The type of the candidate line for this address and port, if one was signalled. */
 function signalledType(end: SelectedEnd, candidateLines: string[]): CandidateType | undefined {
-  for (const line of candidateLines) {
-    const fields = line.replace(/^a=/, "").split(/\s+/);
-    if (fields[4] === end.address && fields[5] === String(end.port) && fields[7]) {
-      return candidateType(fields[7]);
-    }
-  }
-  return undefined;
+  const match = candidateLines
+    .map(candidateEnd)
+    .find((c) => c.address === end.address && c.port === end.port && c.type);
+  return match ? candidateType(match.type) : undefined;
 }
 
 /** Whether a signalled server-reflexive candidate has this end's IP address (any port). */
 function sharesSrflxAddress(end: SelectedEnd, candidateLines: string[]): boolean {
-  return candidateLines.some((line) => {
-    const fields = line.replace(/^a=/, "").split(/\s+/);
-    return fields[4] === end.address && fields[7] === "srflx";
-  });
+  return candidateLines
+    .map(candidateEnd)
+    .some((c) => c.address === end.address && c.type === "srflx");
 }
 
 /**
