@@ -284,7 +284,9 @@ export class FileReceiver<T> {
     if (message.kad === "error") throw errorFromPeer(message.code, message.message);
     if (message.kad === "end") this.end(message);
     else if (message.kad === "pake") throw new KadError("PROTOCOL", "the sender repeated its PAKE");
-    else if (this.state !== "receiving") throw new KadError("PROTOCOL", "unexpected end of file");
+    else if (message.kad === "lane" || message.kad === "stripe") {
+      throw new KadError("PROTOCOL", "the sender used lanes that were not agreed");
+    } else if (this.state !== "receiving") throw new KadError("PROTOCOL", "unexpected end of file");
     else this.endOfFile(message);
   }
 

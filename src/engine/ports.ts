@@ -19,6 +19,12 @@ export interface OutgoingChannel {
   closedWithin(ms: number): Promise<boolean>;
 }
 
+/** A channel whose send buffer can be compared with others' (a lane, or the share channel beside lanes). */
+export interface MeasuredChannel extends OutgoingChannel {
+  readonly bufferedAmount: number;
+  readonly isOpen: boolean;
+}
+
 export interface StreamingHash {
   update(chunk: Uint8Array): void;
   hex(): string;

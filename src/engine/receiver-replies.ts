@@ -18,6 +18,7 @@ import { REFUSAL_GRACE_MS } from "./transfer-limits.js";
 export type Ack = Extract<ReceiverExtension, { kad: "ack" }>;
 type PakeReply = Extract<ReceiverExtension, { kad: "pake" } | { kad: "confirm" }>;
 type Hello = Extract<ReceiverExtension, { kad: "hello" }>;
+export type LaneAnswer = Extract<ReceiverExtension, { kad: "lane" }>;
 type Waiter = { check(): boolean; resolve(): void; reject(error: Error): void };
 
 /** Most acknowledgements held unclaimed; a sender claims each one as it finishes a file. */
@@ -40,6 +41,7 @@ export class ReceiverReplies {
   private resumeAnswer: number | undefined;
   private pakeShare: string | undefined;
   private pakeConfirm: string | undefined;
+  private readonly laneAnswers = new Map<number, LaneAnswer>();
   private failure: KadError | undefined;
   private refusal: KadError | undefined;
   private waiters: Waiter[] = [];
@@ -87,6 +89,7 @@ export class ReceiverReplies {
     else if (m.kad === "ack") this.noteAck(m);
     else if (m.kad === "resume") this.resumeAnswer ??= m.bytes;
     else if (m.kad === "pake" || m.kad === "confirm") this.notePake(m);
+    else if (m.kad === "lane") this.laneAnswers.set(m.lane, m);
     else {
       this.refusal = errorFromPeer(m.code, m.message);
       this.fail(this.refusal);
@@ -111,6 +114,17 @@ export class ReceiverReplies {
   /** Resolves once the receiver has stored at least `bytes` of this connection. */
   waitForWritten(bytes: number): Promise<void> {
     return this.until(() => this.written >= bytes);
+  }
+
+  /** Extra connections the receiver accepts for striping file bytes (share-messages.ts, "Lanes"). */
+  get lanes(): number {
+    return this.hello?.lanes ?? 0;
+  }
+
+  /** The receiver's answer to the offer of lane `lane`, within `ms`. */
+  async laneAnswer(lane: number, ms: number): Promise<LaneAnswer> {
+    await this.until(() => this.laneAnswers.has(lane), ms);
+    return this.laneAnswers.get(lane) as LaneAnswer;
   }
 
   /** Partial files the receiver holds and offers to continue. */

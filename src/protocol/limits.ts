@@ -12,6 +12,8 @@ export const MAX_CANDIDATE_BYTES = 1024;
 export const MAX_ID_LENGTH = 128;
 export const MAX_USERNAME_LENGTH = 128;
 export const MAX_PASSWORD_LENGTH = 1024;
+/** Most extra peer connections (lanes) a kad receiver accepts for one session. */
+export const MAX_LANES = 3;
 /** Default time a pending mop-rpc reply waits. */
 export const RPC_TIMEOUT_MS = 5_000;
 /** Time each step of the initiate chain waits. */

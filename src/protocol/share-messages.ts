@@ -27,6 +27,7 @@
  *   3. {"kad":"eof","bytes":N,"sha256":HEX}              only after the receiver's hello
  *   4. {"kad":"end","files":N,"bytes":N}                 only after the receiver's hello,
  *                                                        after the last file's ack: session over
+ *   {"kad":"lane",...}, {"kad":"stripe",...}             only in a session with lanes (see Lanes)
  *
  * Receiver's own channel (receiver -> sender; an original sender only logs it)
  *   {"kad":"hello","v":1}             sent as soon as the channel opens: "I am kad"
@@ -34,11 +35,13 @@
  *                                     (+ "single":true: it takes one file only, kad receive -o -)
  *                                     (+ "session":true: it takes every file on this connection)
  *                                     (+ "resume":[{path,size,id,bytes}]: partial files it holds)
+ *                                     (+ "lanes":N: it accepts N extra connections, see Lanes)
  *   {"kad":"pake","share":HEX}        its CPace share, right after the hello
  *   {"kad":"confirm","mac":HEX}       its key confirmation, once the sender's checked out
  *   {"kad":"resume","bytes":N}        answer to a metadata "kad.resume": send from byte N (0 or the offer)
  *   {"kad":"written","bytes":N}       flow control: bytes safely written so far
  *   {"kad":"ack","bytes":N,"sha256":HEX}   file verified and renamed into place
+ *   {"kad":"lane",...}                answer to a lane offer (see Lanes)
  *   {"kad":"error","code":C,"message":M}   refused (either direction), then close
  *
  * Negotiation: a kad sender waits briefly for the hello before its metadata.
@@ -67,8 +70,31 @@
  *
  * Stream (size unknown, e.g. stdin): metadata `size` is -1 and `kad.stream` is
  * true; sent only to a receiver that said hello. The eof message gives the length.
+ *
+ * Lanes (both sides kad, a session, the code proved): one association is
+ * CPU-bound per packet, so a sender with a large file may open up to
+ * "lanes" (from the hello) extra peer connections and stripe file bytes over
+ * them. Their set-up travels on the share channels, inside the connection
+ * the PAKE authenticated, so their DTLS fingerprints are as trusted as its:
+ *
+ *   sender                                        receiver
+ *     |  --- {"kad":"lane","lane":i,"offer":{type,sdp},"candidates":[...]} -->  |
+ *     |  <-- {"kad":"lane","lane":i,"answer":{type,sdp},"candidates":[...]} --  |
+ *     |  the sender's "kad-lane" channel on lane i opens                     |
+ *     |  <-- {"kad":"ready"} on that channel, once the receiver listens ----  |
+ *
+ * The sender puts no byte on a lane before its "ready": libdatachannel may
+ * hand over messages out of order that arrive while a listener is attached.
+ *
+ * A lane carries only file bytes, binary. After putting n bytes of the
+ * current file on lane i, the sender says so on its share channel, in file
+ * order: {"kad":"stripe","lane":i,"bytes":n}. The receiver takes the next n
+ * bytes of lane i in place of that message; bytes sent inline on the share
+ * channel stay where they are. Without the hello's "lanes" nothing changes.
  */
 import * as z from "zod";
+import { MAX_LANES } from "./limits.js";
+import { candidateSchema, sessionDescriptionSchema } from "./signaling-messages.js";
 
 export const SHARE_CHANNEL_LABEL = "share";
 export const KAD_SHARE_VERSION = 1;
@@ -78,6 +104,14 @@ export const MAX_SHARE_TEXT_BYTES = 16 * 1024;
 export const MAX_FILE_NAME_LENGTH = 1024;
 export const MAX_RELATIVE_PATH_LENGTH = 4096;
 export const UNKNOWN_SIZE = -1;
+/** The label of the data channel a lane carries file bytes on. */
+export const LANE_CHANNEL_LABEL = "kad-lane";
+/** What the receiver says on a lane's channel once it listens there (see Lanes). */
+export const LANE_READY = '{"kad":"ready"}';
+/** Largest stripe a sender may announce: it is held in memory until its marker comes. */
+export const MAX_STRIPE_BYTES = 16 * 1024 * 1024;
+/** Candidates in one lane message; with its SDP it must fit MAX_SHARE_TEXT_BYTES. */
+const MAX_LANE_CANDIDATES = 16;
 export const MAX_FILE_ID_LENGTH = 128;
 /** Partial files offered in one hello; the hello must stay one small message. */
 export const MAX_RESUME_OFFERS = 16;
@@ -135,10 +169,29 @@ const errorMessage = z.object({
   message: z.string().max(512).catch(""),
 });
 
+const laneNumber = z.number().int().min(1).max(MAX_LANES);
+const laneDescription = (type: "offer" | "answer") =>
+  sessionDescriptionSchema.extend({
+    type: z.literal(type),
+    sdp: z.string().max(MAX_SHARE_TEXT_BYTES),
+  });
+const laneCandidates = z.array(candidateSchema).max(MAX_LANE_CANDIDATES);
+
 export const senderExtensionSchema = z.discriminatedUnion("kad", [
   z.object({ kad: z.literal("eof"), bytes: byteCount, sha256: sha256Hex }),
   z.object({ kad: z.literal("end"), files: byteCount, bytes: byteCount }),
   z.object({ kad: z.literal("pake"), share: hex32, mac: hex32 }),
+  z.object({
+    kad: z.literal("lane"),
+    lane: laneNumber,
+    offer: laneDescription("offer"),
+    candidates: laneCandidates,
+  }),
+  z.object({
+    kad: z.literal("stripe"),
+    lane: laneNumber,
+    bytes: z.number().int().min(1).max(MAX_STRIPE_BYTES),
+  }),
   errorMessage,
 ]);
 export type SenderExtension = z.infer<typeof senderExtensionSchema>;
@@ -151,12 +204,19 @@ export const receiverExtensionSchema = z.discriminatedUnion("kad", [
     single: z.boolean().optional(),
     session: z.boolean().optional(),
     resume: z.array(resumeOfferSchema).max(MAX_RESUME_OFFERS).optional(),
+    lanes: z.number().int().min(0).max(MAX_LANES).optional(),
   }),
   z.object({ kad: z.literal("pake"), share: hex32 }),
   z.object({ kad: z.literal("confirm"), mac: hex32 }),
   z.object({ kad: z.literal("resume"), bytes: byteCount }),
   z.object({ kad: z.literal("written"), bytes: byteCount }),
   z.object({ kad: z.literal("ack"), bytes: byteCount, sha256: sha256Hex }),
+  z.object({
+    kad: z.literal("lane"),
+    lane: laneNumber,
+    answer: laneDescription("answer"),
+    candidates: laneCandidates,
+  }),
   errorMessage,
 ]);
 export type ReceiverExtension = z.infer<typeof receiverExtensionSchema>;

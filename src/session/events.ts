@@ -30,7 +30,8 @@ export type SessionEvent =
     }
   | { event: "progress"; name: string; bytes: number; total: number | null }
   | { event: "file-done"; name: string; size: number; sha256: string; path?: string }
-  | { event: "done"; files: number; bytes: number }
+  /** Sender: `lanes`, the extra connections that carried bytes (absent: none). */
+  | { event: "done"; files: number; bytes: number; lanes?: number }
   /** --verify: words derived from the key both sides agreed on; the same on both sides unless someone is in between. */
   | { event: "verify"; words: string }
   /** Something the user should know that did not stop the transfer. */

@@ -6,6 +6,7 @@
  */
 import type { Writable } from "node:stream";
 import type { FileReceiver } from "../engine/file-receiver.js";
+import { LaneMerger } from "../engine/lane-merger.js";
 import { PakeGate, ReceiverPake } from "../engine/pake.js";
 import { type HandshakePeer, runResponder } from "../protocol/initiate-handshake.js";
 import {
@@ -24,6 +25,7 @@ import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
 import { fingerprintsOf, unverifiedWarning } from "./code-check.js";
 import type { EventSink } from "./events.js";
 import type { InitiateInbox } from "./initiate-inbox.js";
+import { acceptLane } from "./lanes.js";
 import type { SessionScope } from "./scope.js";
 
 export interface ReceiveContext {
@@ -40,6 +42,8 @@ export interface ReceiveContext {
   verify: boolean;
   /** Said once per session: the sender skipped the code check. */
   warnedUnverified: boolean;
+  /** Extra connections a sender may stripe bytes over (KAD_LANES; share-messages.ts "Lanes"). */
+  lanes: number;
   /** The chosen sender's initiates; a newer one supersedes a connection still being set up. */
   inbox: InitiateInbox;
   /** True while a file's connection is up: losing the server then does not matter. */
@@ -104,16 +108,20 @@ function answererWithHello(
   return { handshake, own: () => own, pake: () => pake };
 }
 
-/** Holds the sender's messages back from the FileReceiver until it proved the code. */
+/**
+ * Holds the sender's messages back from the FileReceiver until it proved the
+ * code, then puts striped bytes back in order (engine/lane-merger.ts).
+ */
 function gateFor(
   context: ReceiveContext,
   answerer: ReturnType<typeof answererWithHello>,
-  receiver: FileReceiver<string>,
+  merger: LaneMerger,
   lost: (error: unknown) => void,
 ): PakeGate {
   return new PakeGate(answerer.pake(), {
     send: (text) => answerer.own()?.sendText(text),
     onVerified: (words) => {
+      merger.markVerified();
       if (context.verify) context.emit({ event: "verify", words });
     },
     onUnverified: () => {
@@ -122,8 +130,30 @@ function gateFor(
       context.emit({ event: "warning", message: unverifiedWarning("sender") });
     },
     onFailed: lost,
-    deliver: (message) => receiver.handle(message),
+    deliver: (message) => merger.handleShare(message),
   });
+}
+
+/** Answers the sender's lane offers (only once it proved the code) and merges their bytes. */
+function mergerFor(
+  context: ReceiveContext,
+  laneCount: number,
+  receiver: FileReceiver<string>,
+  sendBack: (text: string) => void,
+  lost: (error: unknown) => void,
+): LaneMerger {
+  const merger: LaneMerger = new LaneMerger(
+    {
+      deliver: (message) => receiver.handle(message),
+      laneOffered: (offer) => acceptLane(context.scope, context.ice, offer, sendBack, merger),
+      fail: (error) => {
+        void receiver.abort(error, true);
+        lost(error);
+      },
+    },
+    laneCount,
+  );
+  return merger;
 }
 
 function resumeOffers(context: ReceiveContext): { resume?: ResumeOffer[] } {
@@ -184,12 +214,15 @@ export async function receiveOne(
   scope.defer(() => peer.close());
   const single = context.config.output === "-";
   const { secret, room } = context.code;
+  // Lanes are set up inside the connection the code check authenticated: only with a secret.
+  const laneCount = !single && secret !== undefined ? context.lanes : 0;
   const hello: ReceiverExtension = {
     kad: "hello",
     v: KAD_SHARE_VERSION,
     ...(secret !== undefined ? { pake: KAD_PAKE_VERSION } : {}),
     ...(single ? { single } : { session: true }),
     ...resumeOffers(context),
+    ...(laneCount > 0 ? { lanes: laneCount } : {}),
   };
   const answerer = answererWithHello(peer, hello, secret, room);
   const receiver = fileReceiverFor(context, (text) => answerer.own()?.sendText(text), stall.touch);
@@ -222,7 +255,9 @@ export async function receiveOne(
     stopWatchingRetries();
     const path = peer.selectedPath();
     if (path) context.emit({ event: "path", ...path });
-    const gate = gateFor(context, answerer, receiver, lost);
+    const sendBack = (text: string) => answerer.own()?.sendText(text);
+    const merger = mergerFor(context, laneCount, receiver, sendBack, lost);
+    const gate = gateFor(context, answerer, merger, lost);
     remote.onMessage((message) => gate.handle(message));
     const files = await scope.race(receiver.finished);
     active = false;

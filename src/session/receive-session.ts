@@ -47,6 +47,8 @@ export interface ReceiveConfig {
   resume: boolean;
   /** --verify: show the words derived from the key the peers agreed on. */
   verify: boolean;
+  /** Extra connections a kad sender may stripe large files over (KAD_LANES). */
+  lanes: number;
   /** --wait: a code nobody sends under yet is looked up again until timeoutMs, not refused. */
   waitForSender: boolean;
   stdout: Writable;
@@ -104,6 +106,7 @@ async function receiveAll(
     code: { room: code.room, secret: code.secret },
     verify: config.verify,
     warnedUnverified: false,
+    lanes: config.lanes,
     ended,
     markEnded,
     inbox: new InitiateInbox(),

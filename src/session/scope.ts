@@ -103,8 +103,20 @@ export class SessionScope {
     return { touch: () => (last = Date.now()), stop: () => clearInterval(timer) };
   }
 
+  /** Registers a cleanup; once the scope is closing, runs it at once instead. */
   defer(cleanup: () => unknown): void {
+    if (this.closing) {
+      void Promise.resolve()
+        .then(cleanup)
+        .catch(() => {});
+      return;
+    }
     this.cleanups.push(cleanup);
+  }
+
+  /** True once the session ended (its cleanups started): start nothing new. */
+  get isClosing(): boolean {
+    return this.closing !== undefined;
   }
 
   /** Runs every cleanup, newest first; errors in one do not stop the others. */

@@ -22,8 +22,10 @@ import {
 } from "../engine/file-sender.js";
 import { prepareShare } from "../engine/pake.js";
 import { badCode } from "../engine/peer-errors.js";
+import type { OutgoingChannel } from "../engine/ports.js";
 import { ReceiverReplies } from "../engine/receiver-replies.js";
 import { sendPipelined } from "../engine/session-sender.js";
+import { StripedChannel } from "../engine/striped-channel.js";
 import { HELLO_WAIT_MS } from "../engine/transfer-limits.js";
 import { createRoom } from "../protocol/coordinator-client.js";
 import { requestServerIce } from "../protocol/ice-servers-client.js";
@@ -51,6 +53,7 @@ import {
 import { startEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
+import { lanesWorthOpening, openLanes, type SenderLanes } from "./lanes.js";
 import { openPeer } from "./peer-connect.js";
 import { type SessionScope, withScope } from "./scope.js";
 
@@ -81,6 +84,8 @@ export interface SendConfig {
   timeoutMs: number;
   /** Continue partial files the receiver offers (off with --no-resume). */
   resume: boolean;
+  /** Extra connections to stripe large files over, if the receiver takes them (KAD_LANES). */
+  lanes: number;
   /** Send to a receiver that cannot prove the code (--allow-unverified-browser). */
   allowUnverified: boolean;
   /** --verify: asks whether the words match on both sides before any byte goes. */
@@ -112,6 +117,11 @@ interface SendRun {
   scope: SessionScope;
   config: SendConfig;
   emit: EventSink;
+  ice: Promise<IceConfig>;
+  /** Lanes to ask a kad receiver for (KAD_LANES). */
+  lanes: number;
+  /** Lanes that carried bytes, once the session is done. */
+  lanesUsed: number;
   count: number;
   bytes: number;
 }
@@ -169,7 +179,16 @@ async function sendAll(
     );
     return holder.link;
   };
-  const run: SendRun = { scope, config, emit, count: config.sources.length, bytes: 0 };
+  const run: SendRun = {
+    scope,
+    config,
+    emit,
+    ice,
+    lanes: config.lanes,
+    lanesUsed: 0,
+    count: config.sources.length,
+    bytes: 0,
+  };
   const kadReceiver = await first.replies.waitForHello(HELLO_WAIT_MS);
   if (run.count > 1 && first.replies.takesOneFile) await refuseSingleReceiver(first, run.count);
   if (first.replies.takesSession) await sendOverOneConnection(run, first);
@@ -179,7 +198,8 @@ async function sendAll(
   last.active = false;
   if (kadReceiver) await endSession(last, run.count, run.bytes);
   last.peer.close();
-  emit({ event: "done", files: run.count, bytes: run.bytes });
+  const lanesUsed = run.lanesUsed > 0 ? { lanes: run.lanesUsed } : {};
+  emit({ event: "done", files: run.count, bytes: run.bytes, ...lanesUsed });
   return { files: run.count, bytes: run.bytes };
 }
 
@@ -228,7 +248,8 @@ async function verifiedReceiver(
  * MAX_UNACKED_FILES wait for their acknowledgement.
  */
 async function sendOverOneConnection(run: SendRun, link: FileLink): Promise<void> {
-  const context = sendContext(link, true, run.config.resume);
+  const lanes = await startLanes(run, link);
+  const context = sendContext(link, true, run.config.resume, lanes?.striped);
   const { sources, stdin } = run.config;
   const source = (index: number) => sources[index] as SendSource;
   await sendPipelined(sources.length, context, {
@@ -238,6 +259,27 @@ async function sendOverOneConnection(run: SendRun, link: FileLink): Promise<void
     race: (promise) => run.scope.race(promise),
     fail: (error) => run.scope.fail(error),
   });
+  lanes?.opened.finish();
+  const used = [...(lanes?.striped.bytesPerLane ?? [])].filter(
+    ([lane, bytes]) => lane > 0 && bytes,
+  );
+  run.lanesUsed = used.length;
+}
+
+/** Extra connections for a large file, when the receiver takes them (engine/striped-channel.ts). */
+async function startLanes(
+  run: SendRun,
+  link: FileLink,
+): Promise<{ striped: StripedChannel; opened: SenderLanes } | undefined> {
+  const largest = Math.max(
+    ...run.config.sources.map((source) => (source.kind === "file" ? source.size : Infinity)),
+  );
+  const path = link.peer.selectedPath();
+  const count = lanesWorthOpening(run.lanes, link.replies.lanes, path, largest);
+  if (count === 0) return undefined;
+  const striped = new StripedChannel(link.channel);
+  const opened = openLanes(run.scope, await run.scope.race(run.ice), count, link, striped);
+  return { striped, opened };
 }
 
 /** An original browser, or a kad receiver without sessions: one connection per file. */
@@ -262,8 +304,13 @@ async function sendConnectionPerFile(
   }
 }
 
-function sendContext(link: FileLink, session: boolean, resume: boolean): SendContext {
-  const { channel, replies } = link;
+function sendContext(
+  link: FileLink,
+  session: boolean,
+  resume: boolean,
+  channel: OutgoingChannel = link.channel,
+): SendContext {
+  const { replies } = link;
   return {
     channel,
     replies,

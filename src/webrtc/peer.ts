@@ -46,7 +46,7 @@ function deferred<T>(): Deferred<T> {
 }
 
 export class RtcPeer implements HandshakePeer {
-  /** Resolves with the peer's own `share` channel when it arrives. */
+  /** Resolves with the peer's own `share` channel (or `remoteLabel`'s) when it arrives. */
   readonly remoteChannel = deferred<RtcChannel>();
   /** Rejects when the connection fails or the peer closes it; never resolves. */
   readonly lost = deferred<never>();
@@ -64,9 +64,15 @@ export class RtcPeer implements HandshakePeer {
   private constructor(
     private readonly pc: PeerConnection,
     private readonly ice: IceConfig,
+    private readonly remoteLabel: string,
   ) {}
 
-  static async create(name: string, ice: IceConfig): Promise<RtcPeer> {
+  /** `remoteLabel`: the label of the peer's channel that `remoteChannel` waits for. */
+  static async create(
+    name: string,
+    ice: IceConfig,
+    remoteLabel = SHARE_CHANNEL_LABEL,
+  ): Promise<RtcPeer> {
     const native = await loadNative();
     const config = {
       iceServers: ice.iceServers,
@@ -74,14 +80,14 @@ export class RtcPeer implements HandshakePeer {
       ...(ice.mtu ? { mtu: ice.mtu } : {}),
       ...(ice.policy === "relay" ? { iceTransportPolicy: "relay" as const } : {}),
     };
-    const peer = new RtcPeer(new native.PeerConnection(name, config), ice);
+    const peer = new RtcPeer(new native.PeerConnection(name, config), ice, remoteLabel);
     peer.wire();
     return peer;
   }
 
-  /** Creates this side's `share` channel: ordered and reliable. */
-  createShareChannel(): RtcChannel {
-    const channel = new RtcChannel(this.pc.createDataChannel(SHARE_CHANNEL_LABEL), this.failer());
+  /** Creates this side's `share` channel (or another `label`): ordered and reliable. */
+  createShareChannel(label = SHARE_CHANNEL_LABEL): RtcChannel {
+    const channel = new RtcChannel(this.pc.createDataChannel(label), this.failer());
     this.channels.push(channel);
     return channel;
   }
@@ -214,7 +220,7 @@ export class RtcPeer implements HandshakePeer {
       guarded((native) => {
         const channel = new RtcChannel(native, fail);
         this.channels.push(channel);
-        if (channel.label === SHARE_CHANNEL_LABEL) this.remoteChannel.resolve(channel);
+        if (channel.label === this.remoteLabel) this.remoteChannel.resolve(channel);
         else channel.close();
       }, fail),
     );

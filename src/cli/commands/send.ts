@@ -54,6 +54,7 @@ export function sendCommand(): Command {
               "A code is a room name (5-64 letters, digits, dashes) and then two words that stay secret, e.g. 7-tiger-piano-oak.",
             );
           }
+          const shared = sharedSessionConfig(flags);
           // Loaded only now, so `kad --help` stays instant.
           const { collectSources } = await import("../../transfer/sources.js");
           const { runSend } = await import("../../session/send-session.js");
@@ -62,7 +63,7 @@ export function sendCommand(): Command {
           );
           return runSend(
             {
-              ...sharedSessionConfig(flags),
+              ...shared,
               sources,
               code: flags.code,
               allowUnverified: Boolean(flags.allowUnverifiedBrowser),

@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { MAX_LANES } from "../../protocol/limits.js";
 import type { SessionEvent } from "../../session/events.js";
 import { isKadError, KadError } from "../../util/errors.js";
 import { createReporter } from "../output/reporter.js";
@@ -133,9 +134,24 @@ export function passwordOf(flags: TransferFlags, env: NodeJS.ProcessEnv): string
   return flags.password ?? (env.KAD_PASSWORD || undefined);
 }
 
+/** Extra connections to stripe large files over: KAD_LANES (0 to MAX_LANES), MAX_LANES by default. */
+export function lanesOf(env: NodeJS.ProcessEnv): number {
+  const text = env.KAD_LANES;
+  if (text === undefined || text === "") return MAX_LANES;
+  const lanes = Number(text);
+  if (!Number.isInteger(lanes) || lanes < 0 || lanes > MAX_LANES) {
+    throw usage(
+      `KAD_LANES=${text}: give a whole number from 0 to ${MAX_LANES}`,
+      "0 keeps every byte on one connection; unset, kad uses up to 3 extra ones for large files.",
+    );
+  }
+  return lanes;
+}
+
 /** The session settings send and receive share, resolved once (flag > env > default). */
 export function sharedSessionConfig(flags: TransferFlags) {
   return {
+    lanes: lanesOf(process.env),
     server: flags.server,
     password: passwordOf(flags, process.env),
     iceServers: flags.ice ?? [],
@@ -186,9 +202,17 @@ export async function runWithReporter<T>(
   } finally {
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
+    // The session is over but the process may still be closing its connections:
+    // a signal now exits with the session's own code, not as killed by it.
+    process.once("SIGINT", exitNow);
+    process.once("SIGTERM", exitNow);
     reporter.close();
     setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
   }
+}
+
+function exitNow(): void {
+  process.exit();
 }
 
 export function usage(message: string, hint?: string): KadError {
