@@ -14,8 +14,12 @@ function uniqueCode() {
 }
 
 /** Spawns `node args` measured, collecting its --json lines with arrival times. */
-function runNode(args, { dir, stderr = "inherit" }) {
-  const run = spawnMeasured(process.execPath, args, { dir, stdio: ["ignore", "pipe", stderr] });
+function runNode(args, { dir, stderr = "inherit", env = process.env }) {
+  const run = spawnMeasured(process.execPath, args, {
+    dir,
+    env,
+    stdio: ["ignore", "pipe", stderr],
+  });
   const events = [];
   const listeners = [];
   let partial = "";
@@ -54,8 +58,10 @@ function dataPhaseMs(events) {
 /**
  * Sends source (a file or a directory) from one kad process to another into
  * outDir. Resolves with wall ms, data-phase ms and both sides' measurements.
+ * `lanes`: KAD_LANES for both sides (undefined: kad's default).
  */
-export async function kadTransfer({ kad, source, outDir, dir, timeoutMs }) {
+export async function kadTransfer({ kad, source, outDir, dir, timeoutMs, lanes }) {
+  const env = lanes === undefined ? process.env : { ...process.env, KAD_LANES: String(lanes) };
   const server = runNode([kad, "serve", "--port", "0", "--json"], { dir, stderr: "ignore" });
   try {
     const { url } = await server.waitFor("listening");
@@ -63,10 +69,11 @@ export async function kadTransfer({ kad, source, outDir, dir, timeoutMs }) {
     const startedAt = performance.now();
     const sender = runNode([kad, "send", "--json", "--server", url, "--code", code, source], {
       dir,
+      env,
     });
     const receiver = runNode(
       [kad, "receive", "--json", "--wait", "--server", url, "-o", outDir, code],
-      { dir },
+      { dir, env },
     );
     const [sent, received] = await allExited([sender, receiver], { timeoutMs, label: "kad" });
     return {

@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 
 const LABELS = {
   kad: "kad -> kad",
+  "kad-1": "kad, no lanes",
   raw: "raw, MTU 4000",
   "raw-1200": "raw, MTU 1200",
   "magic-wormhole": "magic-wormhole",

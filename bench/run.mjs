@@ -2,7 +2,8 @@
 // the same machine at the same moment, so the ratios mean something:
 //
 //   kad               `kad send --code` -> `kad receive --wait` through `kad serve` (built
-//                     CLI), both started together with one code, as the wormhole clients are
+//                     CLI), both started together with one code, as the wormhole clients are;
+//   kad-1             the same with KAD_LANES=0: every byte on one peer connection
 //   raw               two bare node-datachannel peers (bench/raw-pair.mjs): the WebRTC ceiling,
 //                     at kad's loopback SCTP MTU (4000) and, as raw-1200, at the default
 //   magic-wormhole    Debian's Python client, wormhole-william its Go one (bench/anchors.mjs)
@@ -40,7 +41,7 @@ const SLOWEST_MB_PER_SECOND = 2;
 const GOAL_RATIO = 0.95;
 const GOAL_RSS_MB = 150;
 
-const FILE_CONTESTANTS = ["kad", "raw", "raw-1200", ...ANCHORS];
+const FILE_CONTESTANTS = ["kad", "kad-1", "raw", "raw-1200", ...ANCHORS];
 const TREE_CONTESTANTS = ["kad", ...ANCHORS];
 const ALL = [...FILE_CONTESTANTS, "tcp"];
 

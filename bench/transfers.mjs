@@ -31,6 +31,7 @@ async function rawTransfer({ source, outDir, dir, timeoutMs, mtu }) {
 export function contestants({ kad, dir, anchors }) {
   return new Map([
     ["kad", (options) => kadTransfer({ ...options, kad, dir })],
+    ["kad-1", (options) => kadTransfer({ ...options, kad, dir, lanes: 0 })],
     ["raw", (options) => rawTransfer({ ...options, dir, mtu: KAD_LOOPBACK_MTU })],
     ["raw-1200", (options) => rawTransfer({ ...options, dir })],
     ...anchors.transfers,
