@@ -33,11 +33,16 @@ async function prepare(): Promise<string> {
   return dir;
 }
 
+/** Two lanes on both sides (the default depends on the CPU cores), unless `receiverEnv` says otherwise. */
 async function transfer(dir: string, receiverEnv: NodeJS.ProcessEnv = {}) {
-  const { sender, code } = await startSend(server.url, ["large.bin", "small.bin"], { cwd: dir });
+  const env = { KAD_LANES: "2" };
+  const { sender, code } = await startSend(server.url, ["large.bin", "small.bin"], {
+    cwd: dir,
+    env,
+  });
   const receiver = kad(["receive", "--json", "--server", server.url, "-o", "out", code], {
     cwd: dir,
-    env: receiverEnv,
+    env: { ...env, ...receiverEnv },
   });
   const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
   expect(sent.code, sent.stderr).toBe(0);

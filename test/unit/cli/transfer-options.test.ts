@@ -1,11 +1,30 @@
 import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
 import {
+  lanesOf,
   MAX_TIMEOUT_SECONDS,
   parseBind,
   parseIce,
   parseTimeout,
 } from "../../../src/cli/commands/transfer-options.js";
+
+describe("lanesOf", () => {
+  it("defaults to one lane less than the CPU cores, at most 3, none on one core", () => {
+    expect(lanesOf({}, 1)).toBe(0);
+    expect(lanesOf({}, 2)).toBe(1);
+    expect(lanesOf({}, 4)).toBe(3);
+    expect(lanesOf({}, 64)).toBe(3);
+    expect(lanesOf({ KAD_LANES: "" }, 2)).toBe(1);
+  });
+
+  it("takes KAD_LANES from 0 to 3 and refuses anything else as a usage error", () => {
+    expect(lanesOf({ KAD_LANES: "0" }, 8)).toBe(0);
+    expect(lanesOf({ KAD_LANES: "3" }, 1)).toBe(3);
+    for (const text of ["4", "-1", "1.5", "two"]) {
+      expect(() => lanesOf({ KAD_LANES: text }, 2)).toThrow(/KAD_LANES/);
+    }
+  });
+});
 
 describe("parseTimeout", () => {
   it("keeps ordinary values, caps huge ones at what timers hold, reads 0 as no limit", () => {
