@@ -20,6 +20,20 @@ describe("SessionScope", () => {
     expect(order).toEqual(["second", "first"]);
   });
 
+  it("a cleanup registered once the scope closed runs at once (a peer made as the session ended)", async () => {
+    const scope = new SessionScope();
+    expect(scope.isClosing).toBe(false);
+    await scope.close();
+    expect(scope.isClosing).toBe(true);
+    let ran = false;
+    scope.defer(() => {
+      ran = true;
+    });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(ran).toBe(true);
+  });
+
   it("an abort signal fails the scope as INTERRUPTED", async () => {
     const controller = new AbortController();
     const result = withScope(controller.signal, (scope) => scope.race(new Promise(() => {})));
