@@ -178,7 +178,9 @@ export class LaneMerger {
       if (this.failed) return false;
     }
     if (this.current.left > 0) {
-      if (lane.closed) this.fail(`lane ${stripe.lane} closed before its stripe was complete`);
+      if (lane.closed) {
+        this.fail(`lane ${stripe.lane} of the connection closed mid-file`, "PEER_LEFT");
+      }
       return false;
     }
     this.current = undefined;
@@ -191,12 +193,12 @@ export class LaneMerger {
       this.fail("the sender sent too much ahead of its lanes");
   }
 
-  private fail(message: string): void {
+  private fail(message: string, code: "PROTOCOL" | "PEER_LEFT" = "PROTOCOL"): void {
     if (this.failed) return;
     this.failed = true;
     this.held.length = 0;
     for (const lane of this.lanes.values()) lane.chunks.length = 0;
-    this.host.fail(new KadError("PROTOCOL", message));
+    this.host.fail(new KadError(code, message));
   }
 }
 

@@ -135,8 +135,10 @@ export function acceptLane(
   sendBack: (text: string) => void,
   merger: LaneMerger,
 ): void {
-  const { lane } = offer;
-  answerLane(scope, ice, offer, sendBack, merger).catch(() => merger.laneClosed(lane));
+  // After a grace, as on the sender: a sender that cancelled says so on the
+  // main connection, and that should be what the receiver reports.
+  const closed = () => setTimeout(() => merger.laneClosed(offer.lane), LANE_LOSS_GRACE_MS).unref();
+  answerLane(scope, ice, offer, sendBack, merger, closed).catch(closed);
 }
 
 async function answerLane(
@@ -145,10 +147,11 @@ async function answerLane(
   offer: LaneOffer,
   sendBack: (text: string) => void,
   merger: LaneMerger,
+  closed: () => void,
 ): Promise<void> {
   const { lane } = offer;
   const peer = await newLanePeer(scope, lane, RtcPeer.iceForOffer(ice, offer.offer));
-  peer.lost.promise.catch(() => merger.laneClosed(lane));
+  peer.lost.promise.catch(closed);
   const answer = await scope.within(peer.acceptOffer(offer.offer), LANE_SETUP_MS, "answering");
   peer.addRemoteCandidates(offer.candidates as Candidate[]);
   const candidates = await scope.within(peer.localCandidates(), LANE_SETUP_MS, "gathering");
@@ -162,7 +165,7 @@ async function answerLane(
   );
   const channel = await scope.within(peer.remoteChannel.promise, LANE_SETUP_MS, "opening a lane");
   channel.onMessage((message) => merger.handleLane(lane, message));
-  channel.closed.then(() => merger.laneClosed(lane));
+  channel.closed.then(closed);
   // Only now may bytes come: see LANE_READY.
   channel.sendText(LANE_READY);
 }

@@ -116,7 +116,7 @@ describe("LaneMerger (receiver)", () => {
     needed.lanes.handleShare(stripe(1, 2));
     needed.lanes.handleLane(1, bytes(1));
     needed.lanes.laneClosed(1);
-    expect(needed.failures[0]?.message).toMatch(/closed before its stripe/);
+    expect(needed.failures[0]).toMatchObject({ code: "PEER_LEFT", message: /closed mid-file/ });
     const done = merger();
     done.lanes.handleShare(laneOffer(1));
     done.lanes.handleLane(1, bytes(1));
