@@ -22,6 +22,8 @@ interface Stripe {
 export class StripedChannel implements OutgoingChannel {
   private readonly lanes = new Map<number, MeasuredChannel>();
   private stripe: Stripe | undefined;
+  /** The lane of the last stripe: ties go to the next one, in turn. */
+  private lastLane = 0;
   /** Bytes that went on each lane (0: the share channel), for the bench and the events. */
   readonly bytesPerLane = new Map<number, number>();
 
@@ -78,13 +80,20 @@ export class StripedChannel implements OutgoingChannel {
     );
   }
 
-  /** The open channel with the least queued; the share channel on a tie. */
+  /**
+   * The open channel with the least queued. Ties (all empty: the sender, not
+   * the connection, is the bottleneck) go round in turn after the last one.
+   */
   private nextStripe(): Stripe {
-    let best: Stripe = { lane: 0, channel: this.main, bytes: 0 };
-    for (const [lane, channel] of this.lanes) {
-      if (!channel.isOpen) continue;
-      if (channel.bufferedAmount < best.channel.bufferedAmount) best = { lane, channel, bytes: 0 };
+    const open: Array<[number, MeasuredChannel]> = [[0, this.main]];
+    for (const [lane, channel] of this.lanes) if (channel.isOpen) open.push([lane, channel]);
+    const after = open.findIndex(([lane]) => lane === this.lastLane) + 1;
+    const inTurn = [...open.slice(after), ...open.slice(0, after)];
+    let [lane, channel] = inTurn[0] as [number, MeasuredChannel];
+    for (const [other, candidate] of inTurn) {
+      if (candidate.bufferedAmount < channel.bufferedAmount) [lane, channel] = [other, candidate];
     }
-    return best;
+    this.lastLane = lane;
+    return { lane, channel, bytes: 0 };
   }
 }

@@ -194,6 +194,17 @@ describe("StripedChannel (sender)", () => {
     expect(main.sent).toEqual([stripe(1, 1), "eof"]);
   });
 
+  it("takes turns when every channel is empty (the sender, not the connection, is the bottleneck)", async () => {
+    const main = new MeasuredFake();
+    const lane = new MeasuredFake();
+    const striped = new StripedChannel(main, 1);
+    striped.addLane(1, lane);
+    for (const value of [1, 2, 3, 4]) await striped.sendBinary(bytes(value));
+    striped.sendText("eof");
+    expect(lane.sent).toEqual([bytes(1), bytes(3)]);
+    expect(main.sent).toEqual([stripe(1, 1), bytes(2), stripe(1, 1), bytes(4), "eof"]);
+  });
+
   it("skips a lane that closed", async () => {
     const main = new MeasuredFake();
     const lane = new MeasuredFake();
