@@ -33,6 +33,16 @@ export const LANE_SETUP_MS = 10_000;
  * within this and says more than "a lane was lost".
  */
 export const LANE_LOSS_GRACE_MS = 500;
+/**
+ * How long a receiver holds the sender's lane candidates before it checks
+ * them itself. Until then only the sender checks, once it has set the answer:
+ * a check that reaches the sender before its answer is set makes ICE connect
+ * inside libdatachannel's setRemoteDescription, before the peer's fingerprint
+ * is stored, and DTLS then refuses the peer ("unknown CA"; both lanes of a
+ * run failed so, about 1 run in 8). Behind NAT the receiver's own checks are
+ * what opens its side; they start after this.
+ */
+export const LANE_RECEIVER_CHECK_DELAY_MS = 1_000;
 /** Candidates sent per lane: host candidates of a few interfaces, and what STUN or TURN add. */
 const MAX_LANE_CANDIDATES = 16;
 
@@ -153,7 +163,11 @@ async function answerLane(
   const peer = await newLanePeer(scope, lane, RtcPeer.iceForOffer(ice, offer.offer));
   peer.lost.promise.catch(closed);
   const answer = await scope.within(peer.acceptOffer(offer.offer), LANE_SETUP_MS, "answering");
-  peer.addRemoteCandidates(offer.candidates as Candidate[]);
+  const addSenderCandidates = setTimeout(
+    () => peer.addRemoteCandidates(offer.candidates as Candidate[]),
+    LANE_RECEIVER_CHECK_DELAY_MS,
+  );
+  scope.defer(() => clearTimeout(addSenderCandidates));
   const candidates = await scope.within(peer.localCandidates(), LANE_SETUP_MS, "gathering");
   sendBack(
     encodeShareMessage({
