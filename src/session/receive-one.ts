@@ -225,7 +225,8 @@ export async function receiveOne(
     ...(laneCount > 0 ? { lanes: laneCount } : {}),
   };
   const answerer = answererWithHello(peer, hello, secret, room);
-  const receiver = fileReceiverFor(context, (text) => answerer.own()?.sendText(text), stall.touch);
+  const sendBack = (text: string) => answerer.own()?.sendText(text);
+  const receiver = fileReceiverFor(context, sendBack, stall.touch);
   scope.defer(() => receiver.abort(new KadError("INTERRUPTED", "interrupted")));
   let active = true;
   context.transferring = true;
@@ -255,7 +256,6 @@ export async function receiveOne(
     stopWatchingRetries();
     const path = peer.selectedPath();
     if (path) context.emit({ event: "path", ...path });
-    const sendBack = (text: string) => answerer.own()?.sendText(text);
     const merger = mergerFor(context, laneCount, receiver, sendBack, lost);
     const gate = gateFor(context, answerer, merger, lost);
     remote.onMessage((message) => gate.handle(message));
