@@ -41,10 +41,6 @@ export class StripedChannel implements OutgoingChannel {
     this.lanes.set(lane, channel);
   }
 
-  get laneCount(): number {
-    return this.lanes.size;
-  }
-
   sendText(text: string): void {
     this.endStripe();
     this.main.sendText(text);

@@ -111,7 +111,7 @@ export const LANE_READY = '{"kad":"ready"}';
 /** Largest stripe a sender may announce: it is held in memory until its marker comes. */
 export const MAX_STRIPE_BYTES = 16 * 1024 * 1024;
 /** Candidates in one lane message; with its SDP it must fit MAX_SHARE_TEXT_BYTES. */
-const MAX_LANE_CANDIDATES = 16;
+export const MAX_LANE_CANDIDATES = 16;
 export const MAX_FILE_ID_LENGTH = 128;
 /** Partial files offered in one hello; the hello must stay one small message. */
 export const MAX_RESUME_OFFERS = 16;

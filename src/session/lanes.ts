@@ -14,6 +14,7 @@ import {
   encodeShareMessage,
   LANE_CHANNEL_LABEL,
   LANE_READY,
+  MAX_LANE_CANDIDATES,
   MAX_SHARE_TEXT_BYTES,
 } from "../protocol/share-messages.js";
 import type { Candidate } from "../protocol/signaling-messages.js";
@@ -43,8 +44,6 @@ export const LANE_LOSS_GRACE_MS = 500;
  * what opens its side; they start after this.
  */
 export const LANE_RECEIVER_CHECK_DELAY_MS = 1_000;
-/** Candidates sent per lane: host candidates of a few interfaces, and what STUN or TURN add. */
-const MAX_LANE_CANDIDATES = 16;
 
 /**
  * How many lanes a sender opens: none over a relay (the relay is the limit,

@@ -118,8 +118,6 @@ interface SendRun {
   config: SendConfig;
   emit: EventSink;
   ice: Promise<IceConfig>;
-  /** Lanes to ask a kad receiver for (KAD_LANES). */
-  lanes: number;
   /** Lanes that carried bytes, once the session is done. */
   lanesUsed: number;
   count: number;
@@ -184,7 +182,6 @@ async function sendAll(
     config,
     emit,
     ice,
-    lanes: config.lanes,
     lanesUsed: 0,
     count: config.sources.length,
     bytes: 0,
@@ -275,7 +272,7 @@ async function startLanes(
     ...run.config.sources.map((source) => (source.kind === "file" ? source.size : Infinity)),
   );
   const path = link.peer.selectedPath();
-  const count = lanesWorthOpening(run.lanes, link.replies.lanes, path, largest);
+  const count = lanesWorthOpening(run.config.lanes, link.replies.lanes, path, largest);
   if (count === 0) return undefined;
   const striped = new StripedChannel(link.channel);
   const opened = openLanes(run.scope, await run.scope.race(run.ice), count, link, striped);

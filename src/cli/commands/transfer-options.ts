@@ -147,7 +147,7 @@ export function lanesOf(env: NodeJS.ProcessEnv, cores = availableParallelism()):
   if (!Number.isInteger(lanes) || lanes < 0 || lanes > MAX_LANES) {
     throw usage(
       `KAD_LANES=${text}: give a whole number from 0 to ${MAX_LANES}`,
-      "0 keeps every byte on one connection; unset, kad uses one less than the CPU cores, at most 3.",
+      `0 keeps every byte on one connection; unset, kad uses one less than the CPU cores, at most ${MAX_LANES}.`,
     );
   }
   return lanes;
