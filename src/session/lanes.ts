@@ -40,8 +40,12 @@ export const LANE_LOSS_GRACE_MS = 500;
  * a check that reaches the sender before its answer is set makes ICE connect
  * inside libdatachannel's setRemoteDescription, before the peer's fingerprint
  * is stored, and DTLS then refuses the peer ("unknown CA"; both lanes of a
- * run failed so, about 1 run in 8). Behind NAT the receiver's own checks are
- * what opens its side; they start after this.
+ * run failed so, about 1 run in 8). The receiver's ICE then connects with its
+ * triggered check back, one pacing interval (50 ms) after the sender's, so
+ * the receiver is the DTLS client: the sender's ClientHello would be lost
+ * and retransmitted only after 1 s (lanes came up after about 1 s in most
+ * runs before). Behind NAT the receiver's own checks are what opens its
+ * side; they start after this.
  */
 export const LANE_RECEIVER_CHECK_DELAY_MS = 1_000;
 
@@ -161,7 +165,11 @@ async function answerLane(
   const { lane } = offer;
   const peer = await newLanePeer(scope, lane, RtcPeer.iceForOffer(ice, offer.offer));
   peer.lost.promise.catch(closed);
-  const answer = await scope.within(peer.acceptOffer(offer.offer), LANE_SETUP_MS, "answering");
+  const answer = await scope.within(
+    peer.acceptOffer(offer.offer, "client"),
+    LANE_SETUP_MS,
+    "answering",
+  );
   const addSenderCandidates = setTimeout(
     () => peer.addRemoteCandidates(offer.candidates as Candidate[]),
     LANE_RECEIVER_CHECK_DELAY_MS,

@@ -5,6 +5,7 @@
  * from the same sender before any data supersedes it (the sender retried).
  */
 import type { Writable } from "node:stream";
+import type { CpaceShare } from "../engine/cpace.js";
 import type { FileReceiver } from "../engine/file-receiver.js";
 import { LaneMerger } from "../engine/lane-merger.js";
 import { PakeGate, ReceiverPake } from "../engine/pake.js";
@@ -38,6 +39,8 @@ export interface ReceiveContext {
   ice: IceConfig;
   /** The room and the code's secret words (undefined: a room without a secret, from an original client). */
   code: { room: string; secret: string | undefined };
+  /** A PAKE share made while waiting for the sender, taken by the next connection (PakeParams.share). */
+  spareShare?: CpaceShare;
   /** --verify: show the words derived from the key. */
   verify: boolean;
   /** Said once per session: the sender skipped the code check. */
@@ -67,8 +70,7 @@ export class Superseded extends Error {}
 function answererWithHello(
   peer: RtcPeer,
   hello: ReceiverExtension,
-  secret: string | undefined,
-  room: string,
+  code: { secret: string | undefined; room: string; share: CpaceShare | undefined },
 ): {
   handshake: HandshakePeer;
   own(): RtcChannel | undefined;
@@ -80,13 +82,14 @@ function answererWithHello(
     createOffer: () => peer.createOffer(),
     acceptOffer: async (offer) => {
       const answer = await peer.acceptOffer(offer);
-      if (secret !== undefined) {
+      if (code.secret !== undefined) {
         const { local, remote } = fingerprintsOf(peer);
         pake = new ReceiverPake({
-          secret,
-          room,
+          secret: code.secret,
+          room: code.room,
           localFingerprint: local,
           remoteFingerprint: remote,
+          ...(code.share ? { share: code.share } : {}),
         });
       }
       // Created only now: before the answer, libdatachannel would start an offer of its own.
@@ -224,7 +227,9 @@ export async function receiveOne(
     ...resumeOffers(context),
     ...(laneCount > 0 ? { lanes: laneCount } : {}),
   };
-  const answerer = answererWithHello(peer, hello, secret, room);
+  const share = context.spareShare;
+  context.spareShare = undefined;
+  const answerer = answererWithHello(peer, hello, { secret, room, share });
   const sendBack = (text: string) => answerer.own()?.sendText(text);
   const receiver = fileReceiverFor(context, sendBack, stall.touch);
   scope.defer(() => receiver.abort(new KadError("INTERRUPTED", "interrupted")));

@@ -7,6 +7,7 @@
  * (InitiateInbox).
  */
 import type { Writable } from "node:stream";
+import { prepareShare } from "../engine/pake.js";
 import { requestServerIce } from "../protocol/ice-servers-client.js";
 import { newId } from "../protocol/mop-rpc.js";
 import type { IncomingInitiate } from "../protocol/signaling-client.js";
@@ -119,6 +120,13 @@ async function receiveAll(
   };
   signaling.onInitiate((initiate) => session.inbox.offer(initiate));
   await joinRoom(session, code.room, config.password);
+  // While the sender makes its offer: the first connection's check then starts with its share ready.
+  const { secret } = code;
+  if (secret !== undefined) {
+    setImmediate(() => {
+      if (!scope.error) session.spareShare ??= prepareShare(secret, code.room);
+    });
+  }
   refuseIfTaken(signaling.members);
   preferKadSender(session);
   const { iceServers: granted } = await scope.race(requestServerIce(signaling.rpc));

@@ -96,12 +96,21 @@ export class RtcPeer implements HandshakePeer {
     return this.localDescription.promise;
   }
 
-  async acceptOffer(offer: SessionDescription): Promise<SessionDescription> {
-    // Answer as the DTLS server: the responder's ICE connects first (it has the
-    // offerer's candidates earlier), and a ClientHello it sent then would reach
-    // an offerer not yet listening and wait out a 1 s retransmission. Reading
-    // "actpass" as "active" only changes which role this side picks.
-    this.setRemote({ ...offer, sdp: offer.sdp.replace(/a=setup:actpass/g, "a=setup:active") });
+  /**
+   * `dtlsRole`: which DTLS role this side takes. The side whose ICE connects
+   * last must be the client: a ClientHello sent before the peer's ICE is up
+   * is lost and waits out a 1 s retransmission. In the initiate exchange the
+   * responder connects first (it has the offerer's candidates earlier), so it
+   * is the server; a lane's receiver connects last (lanes.ts), so it is the
+   * client. Reading the offer's "actpass" as the opposite role only changes
+   * which role this side picks.
+   */
+  async acceptOffer(
+    offer: SessionDescription,
+    dtlsRole: "server" | "client" = "server",
+  ): Promise<SessionDescription> {
+    const offerersRole = dtlsRole === "server" ? "a=setup:active" : "a=setup:passive";
+    this.setRemote({ ...offer, sdp: offer.sdp.replace(/a=setup:actpass/g, offerersRole) });
     return this.localDescription.promise;
   }
 
