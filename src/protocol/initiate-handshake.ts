@@ -132,6 +132,16 @@ export interface InitiatorOptions {
   attemptTimeoutsMs?: number[];
   stepTimeoutMs?: number;
   onState?: (state: InitiatorState) => void;
+  /**
+   * Set the answer only once the responder's candidates are here. The
+   * responder's first connectivity check then reaches a side that has no
+   * answer yet, which keeps it, and connects when the answer is set; set
+   * first, the answer makes ICE answer that check with a check of its own
+   * one pacing interval (50 ms) later. For kad receivers only: the early
+   * connection can race libdatachannel's storing of the peer's fingerprint
+   * (peer-connect.ts retries once without it).
+   */
+  answerWithCandidates?: boolean;
 }
 
 /** Runs the initiator's side; resolves once both candidate arrays have crossed. */
@@ -146,7 +156,8 @@ export async function runInitiator(options: InitiatorOptions): Promise<void> {
     const offer = await options.peer.createOffer();
     machine.to("awaiting-answer");
     const answered = await requestAnswer(options, offer);
-    options.peer.acceptAnswer(parseOrThrow(answerSchema, answered.payload, "answer"));
+    const answer = parseOrThrow(answerSchema, answered.payload, "answer");
+    if (!options.answerWithCandidates) options.peer.acceptAnswer(answer);
     const replyId = expectReplyId(answered, "answer");
     machine.to("gathering");
     const candidates = await options.peer.localCandidates();
@@ -155,9 +166,9 @@ export async function runInitiator(options: InitiatorOptions): Promise<void> {
       .reply(replyId, candidates, stepTimeout)
       .catch((error) => Promise.reject(asKadError(error, "send its candidates")));
     throwIfRefused(remote.payload, "send its candidates");
-    options.peer.addRemoteCandidates(
-      parseOrThrow(candidateListSchema, remote.payload, "candidate list"),
-    );
+    const remoteCandidates = parseOrThrow(candidateListSchema, remote.payload, "candidate list");
+    if (options.answerWithCandidates) options.peer.acceptAnswer(answer);
+    options.peer.addRemoteCandidates(remoteCandidates);
     machine.to("done");
   } catch (error) {
     if (machine.state !== "failed") machine.to("failed");

@@ -6,6 +6,15 @@
  * that keep even the relayed pairs from forming, while a relay-only attempt
  * connects at once (see test/lab). Waiting a few seconds costs little where a
  * direct path exists, since it forms within a second.
+ *
+ * With a kad receiver the first attempt sets the answer only together with
+ * the receiver's candidates (initiate-handshake.ts answerWithCandidates),
+ * which connects about 50 ms sooner. Now and then (2 runs in 30 with both
+ * cores busy) ICE then connects inside libdatachannel's setRemoteDescription,
+ * before it stored the receiver's fingerprint, and DTLS refuses the
+ * receiver ("unknown CA"). Such an attempt fails at once; it is made again
+ * the usual way, and the kad receiver waits for that second initiate
+ * (receive-one.ts SETUP_RETRY_GRACE_MS).
  */
 import type { HandshakePeer } from "../protocol/initiate-handshake.js";
 import type { RtcChannel } from "../webrtc/channel.js";
@@ -29,48 +38,72 @@ export interface OpenPeer {
 interface Attempt {
   ice: IceConfig;
   waitMs: number;
+  /** Answer set with the receiver's candidates; on a refusal the same attempt is made again without. */
+  early?: boolean;
 }
 
-export function connectAttempts(ice: IceConfig): Attempt[] {
-  if (!hasRelay(ice.iceServers) || ice.policy === "relay") {
-    return [{ ice, waitMs: CONNECT_TIMEOUT_MS }];
-  }
-  return [
-    { ice, waitMs: MIXED_ATTEMPT_MS },
-    { ice: { ...ice, policy: "relay" }, waitMs: CONNECT_TIMEOUT_MS },
-  ];
+export function connectAttempts(ice: IceConfig, early = false): Attempt[] {
+  const attempts =
+    !hasRelay(ice.iceServers) || ice.policy === "relay"
+      ? [{ ice, waitMs: CONNECT_TIMEOUT_MS }]
+      : [
+          { ice, waitMs: MIXED_ATTEMPT_MS },
+          { ice: { ...ice, policy: "relay" as const }, waitMs: CONNECT_TIMEOUT_MS },
+        ];
+  const [first, ...rest] = attempts as [Attempt, ...Attempt[]];
+  return early ? [{ ...first, early: true }, first, ...rest] : attempts;
 }
 
+/** `early`: the receiver is kad and waits for a second try (see above). */
 export async function openPeer(
   scope: SessionScope,
   ice: IceConfig,
-  handshake: (peer: HandshakePeer) => Promise<unknown>,
+  handshake: (peer: HandshakePeer, early: boolean) => Promise<unknown>,
   emit: EventSink,
+  early = false,
 ): Promise<OpenPeer> {
   let lastFailure: unknown;
-  for (const attempt of connectAttempts(ice)) {
-    const peer = await RtcPeer.create("kad-send", attempt.ice);
-    scope.defer(() => peer.close());
-    const channel = peer.createShareChannel();
-    await scope.race(handshake(peer));
-    try {
-      const [, remote] = await scope.within(
-        Promise.race([
-          Promise.all([channel.opened, peer.remoteChannel.promise]),
-          peer.lost.promise,
-        ]),
-        attempt.waitMs,
-        "connecting to the receiver",
-        "PEER_UNREACHABLE",
-      );
-      const path = peer.selectedPath();
-      if (path) emit({ event: "path", ...path });
-      return { peer, channel, remote };
-    } catch (error) {
-      if (scope.error) throw error;
-      lastFailure = error;
-      peer.close();
-    }
+  const attempts = connectAttempts(ice, early);
+  for (let index = 0; index < attempts.length; index++) {
+    const attempt = attempts[index] as Attempt;
+    const outcome = await tryAttempt(scope, attempt, handshake, emit);
+    if ("opened" in outcome) return outcome.opened;
+    lastFailure = outcome.failure;
+    // An early attempt that timed out found no path: made the usual way, it would not either.
+    if (attempt.early && !outcome.refused) index++;
   }
   throw noPathError(hasRelay(ice.iceServers), lastFailure);
+}
+
+type Outcome = { opened: OpenPeer } | { failure: unknown; refused: boolean };
+
+async function tryAttempt(
+  scope: SessionScope,
+  attempt: Attempt,
+  handshake: (peer: HandshakePeer, early: boolean) => Promise<unknown>,
+  emit: EventSink,
+): Promise<Outcome> {
+  const peer = await RtcPeer.create("kad-send", attempt.ice);
+  scope.defer(() => peer.close());
+  const channel = peer.createShareChannel();
+  let refused = false;
+  peer.lost.promise.catch(() => {
+    refused = true;
+  });
+  await scope.race(handshake(peer, attempt.early === true));
+  try {
+    const [, remote] = await scope.within(
+      Promise.race([Promise.all([channel.opened, peer.remoteChannel.promise]), peer.lost.promise]),
+      attempt.waitMs,
+      "connecting to the receiver",
+      "PEER_UNREACHABLE",
+    );
+    const path = peer.selectedPath();
+    if (path) emit({ event: "path", ...path });
+    return { opened: { peer, channel, remote } };
+  } catch (error) {
+    if (scope.error) throw error;
+    peer.close();
+    return { failure: error, refused };
+  }
 }

@@ -24,6 +24,7 @@ import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
 import { fingerprintsOf, unverifiedWarning } from "./code-check.js";
+import { KAD_SENDER_PREFIX } from "./connections.js";
 import type { EventSink } from "./events.js";
 import type { InitiateInbox } from "./initiate-inbox.js";
 import { acceptLane } from "./lanes.js";
@@ -58,6 +59,12 @@ export interface ReceiveContext {
 
 /** Longest wait for a refusal to leave before the connection closes. */
 export const REFUSAL_FLUSH_MS = 1_000;
+/**
+ * How long a connection from a kad sender that failed while being set up
+ * waits for the sender's second try, whose initiate supersedes it: the
+ * sender's first try may be refused by DTLS (session/peer-connect.ts).
+ */
+export const SETUP_RETRY_GRACE_MS = 3_000;
 
 /** A receive that a newer initiate from the same sender replaced before any data. */
 export class Superseded extends Error {}
@@ -241,7 +248,9 @@ export async function receiveOne(
     void receiver.abort(explained as Error);
     scope.fail(explained);
   };
-  peer.lost.promise.catch(lost);
+  let channelUp = false;
+  // Before the channel is up, a failure ends the wait for it below.
+  peer.lost.promise.catch((error) => channelUp && lost(error));
   watchSenderLeaving(context, () => active, lost);
   let stopWatchingRetries = () => {};
   const superseded = new Promise<never>((_, reject) => {
@@ -257,7 +266,14 @@ export async function receiveOne(
       offer,
     });
     await scope.race(Promise.race([responding, superseded]));
-    const remote = await scope.race(Promise.race([peer.remoteChannel.promise, superseded]));
+    const fromKadSender = context.signaling.members.some(
+      (member) => member.id === initiate.from && member.name.startsWith(KAD_SENDER_PREFIX),
+    );
+    const channel = fromKadSender
+      ? peer.remoteChannel.promise.catch((error) => awaitRetry(error, superseded))
+      : peer.remoteChannel.promise;
+    const remote = await scope.race(Promise.race([channel, superseded]));
+    channelUp = true;
     stopWatchingRetries();
     const path = peer.selectedPath();
     if (path) context.emit({ event: "path", ...path });
@@ -281,6 +297,17 @@ export async function receiveOne(
     peer.close();
     throw error;
   }
+}
+
+/** The setup failed: superseded by the sender's second try within the grace, or fails with `error`. */
+function awaitRetry(error: unknown, superseded: Promise<never>): Promise<never> {
+  return new Promise((_, reject) => {
+    const timer = setTimeout(() => reject(error), SETUP_RETRY_GRACE_MS);
+    superseded.catch((retried) => {
+      clearTimeout(timer);
+      reject(retried);
+    });
+  });
 }
 
 async function drainBriefly(channel: RtcChannel | undefined): Promise<void> {

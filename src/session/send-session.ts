@@ -172,7 +172,7 @@ async function sendAll(
   const watch = watchReceiverLeaving(scope, room.signaling, receiver.id);
   const reconnect = async () => {
     holder.link?.peer.close();
-    holder.link = await connect(scope, room.signaling, receiver.id, ice, emit, (link) =>
+    holder.link = await connect(scope, room.signaling, receiver, ice, emit, (link) =>
       checkReceiver(scope, link, check, emit),
     );
     return holder.link;
@@ -210,7 +210,7 @@ async function verifiedReceiver(
   scope: SessionScope,
   room: Room,
   emit: EventSink,
-  connectTo: (target: string) => Promise<FileLink>,
+  connectTo: (receiver: Member) => Promise<FileLink>,
 ): Promise<{ receiver: Member; first: FileLink }> {
   const failed = new Set<string>();
   for (;;) {
@@ -225,7 +225,7 @@ async function verifiedReceiver(
       await scope.race(new Promise((resolve) => setTimeout(resolve, FIRST_INITIATE_DELAY_MS)));
     }
     try {
-      return { receiver, first: await connectTo(receiver.id) };
+      return { receiver, first: await connectTo(receiver) };
     } catch (error) {
       if (!(error instanceof KadError) || error.code !== "BAD_CODE") throw error;
       failed.add(receiver.id);
@@ -490,14 +490,27 @@ function firstMember(signaling: SignalingClient, skip: Set<string>): Promise<Mem
 async function connect(
   scope: SessionScope,
   signaling: SignalingClient,
-  target: string,
+  receiver: Member,
   ice: Promise<IceConfig>,
   emit: EventSink,
   check: (link: FileLink) => Promise<void>,
 ): Promise<FileLink> {
-  const handshake = (peer: HandshakePeer) =>
-    runInitiator({ rpc: signaling.rpc, peer, targetId: target });
-  const { peer, channel, remote } = await openPeer(scope, await scope.race(ice), handshake, emit);
+  const handshake = (peer: HandshakePeer, early: boolean) =>
+    runInitiator({
+      rpc: signaling.rpc,
+      peer,
+      targetId: receiver.id,
+      answerWithCandidates: early,
+    });
+  // A kad receiver waits for a second try if the early one is refused (peer-connect.ts).
+  const early = receiver.name.startsWith(KAD_RECEIVER_PREFIX);
+  const { peer, channel, remote } = await openPeer(
+    scope,
+    await scope.race(ice),
+    handshake,
+    emit,
+    early,
+  );
   const link = { active: true, peer, channel };
   peer.lost.promise.catch((error) => {
     // A browser that closes the channel and then the connection may have the

@@ -121,6 +121,32 @@ describe("a recording server", () => {
   });
 });
 
+describe("a first connection that DTLS refuses", () => {
+  // kad's early connection can lose a race inside libdatachannel and be
+  // refused (session/peer-connect.ts); a spoiled fingerprint is refused the same way.
+  it("is made again: the receiver waits for the second initiate and the file arrives", async () => {
+    const relay = await startRelayServer(server.url, { intercept: false, spoilFirstAnswer: true });
+    try {
+      const dir = await useTempDir();
+      await writeRandomFile(join(dir, "a.bin"), 100_000);
+      const { sender, code } = await startSend(relay.url, ["a.bin"], { cwd: dir });
+      await mkdir(join(dir, "out"));
+      const receiver = receive(relay.url, code, dir, "out");
+      const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(received.code, received.stderr).toBe(0);
+      expect(await sha256File(join(dir, "out", "a.bin"))).toBe(
+        await sha256File(join(dir, "a.bin")),
+      );
+      const initiates = relay.received.filter((frame) => frame.includes('"type":"initiate"'));
+      expect(initiates).toHaveLength(2);
+      expect(await readdir(join(dir, "out"))).toEqual(["a.bin"]);
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
 describe("a server in the middle", () => {
   it("is caught: both sides exit with BAD_CODE, nothing is written, it sees none of the file", async () => {
     const mitm = await startRelayServer(server.url, { intercept: true });

@@ -103,14 +103,25 @@ function isDescription(value: unknown): value is SessionDescription {
   return typeof value === "object" && value !== null && "sdp" in value && "type" in value;
 }
 
+/** The same description with another DTLS fingerprint: the peer's certificate will not match it. */
+function spoilFingerprint(description: SessionDescription): SessionDescription {
+  const sdp = description.sdp.replace(/(a=fingerprint:\S+ )([0-9A-F])/i, (_, head, digit) => {
+    return `${head}${digit === "0" ? "1" : "0"}`;
+  });
+  return { ...description, sdp };
+}
+
 /**
  * Starts the relay in front of `upstream` (http://host:port). With `intercept`
- * it is a man in the middle of every initiate chain.
+ * it is a man in the middle of every initiate chain; with `spoilFirstAnswer`
+ * (and no `intercept`) it only changes the fingerprint in the first answer,
+ * so that DTLS refuses the first connection.
  */
 export async function startRelayServer(
   upstream: string,
-  options: { intercept: boolean; bindAddress?: string },
+  options: { intercept: boolean; bindAddress?: string; spoilFirstAnswer?: boolean },
 ): Promise<RelayServer> {
+  let answerSpoiled = false;
   const ice: Ice = { iceServers: [], bindAddress: options.bindAddress ?? "127.0.0.1" };
   const received: string[] = [];
   const piped: Uint8Array[] = [];
@@ -204,6 +215,13 @@ export async function startRelayServer(
     text: string,
     role: { interception?: Interception; side?: "sender" | "receiver" },
   ): Promise<string> {
+    if (options.spoilFirstAnswer && !answerSpoiled) {
+      const frame = JSON.parse(text) as Frame;
+      if (isDescription(frame.payload) && frame.payload.type === "answer") {
+        answerSpoiled = true;
+        return JSON.stringify({ ...frame, payload: spoilFingerprint(frame.payload) });
+      }
+    }
     if (!options.intercept) return text;
     const frame = JSON.parse(text) as Frame;
     if (frame.type === "initiate") {

@@ -87,6 +87,21 @@ describe("initiator", () => {
     ]);
   });
 
+  it("with answerWithCandidates sets the answer only together with the responder's candidates", async () => {
+    const peer = new FakePeer(A_CANDIDATES);
+    const rpc = new ScriptedRpc([
+      () => ({ payload: ANSWER, id: "s2" }),
+      () => ({ payload: B_CANDIDATES, id: undefined }),
+    ]);
+    await runInitiator({ rpc, peer, targetId: "B", answerWithCandidates: true });
+    expect(peer.log).toEqual([
+      "createOffer",
+      "localCandidates",
+      "acceptAnswer v=0 answer",
+      "addRemoteCandidates 1",
+    ]);
+  });
+
   it("retries an unanswered initiate, as an original browser may not listen yet", async () => {
     const rpc = new ScriptedRpc([
       () => new RpcTimeoutError("initiate"),

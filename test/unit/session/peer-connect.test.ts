@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import {
+  CONNECT_TIMEOUT_MS,
+  connectAttempts,
+  MIXED_ATTEMPT_MS,
+} from "../../../src/session/peer-connect.js";
+import type { IceConfig } from "../../../src/webrtc/peer.js";
+
+const direct: IceConfig = { iceServers: [], bindAddress: "127.0.0.1" };
+const withRelay: IceConfig = {
+  iceServers: ["turn:u:p@127.0.0.1:3478"],
+  bindAddress: undefined,
+};
+
+describe("connectAttempts", () => {
+  it("without a relay: one attempt with every candidate", () => {
+    expect(connectAttempts(direct)).toEqual([{ ice: direct, waitMs: CONNECT_TIMEOUT_MS }]);
+  });
+
+  it("with a relay: every candidate first, then relayed candidates only", () => {
+    expect(connectAttempts(withRelay)).toEqual([
+      { ice: withRelay, waitMs: MIXED_ATTEMPT_MS },
+      { ice: { ...withRelay, policy: "relay" }, waitMs: CONNECT_TIMEOUT_MS },
+    ]);
+  });
+
+  it("early (a kad receiver): the first attempt early, then the same one the usual way", () => {
+    expect(connectAttempts(withRelay, true)).toEqual([
+      { ice: withRelay, waitMs: MIXED_ATTEMPT_MS, early: true },
+      { ice: withRelay, waitMs: MIXED_ATTEMPT_MS },
+      { ice: { ...withRelay, policy: "relay" }, waitMs: CONNECT_TIMEOUT_MS },
+    ]);
+  });
+});
