@@ -97,18 +97,28 @@ describe("a wrong code", () => {
   });
 });
 
+/** Sends a.bin of `bytes` through `relayUrl` into dir/out; both sides must succeed. */
+async function sendThrough(
+  relayUrl: string,
+  bytes: number,
+): Promise<{ dir: string; code: string }> {
+  const dir = await useTempDir();
+  await writeRandomFile(join(dir, "a.bin"), bytes);
+  const { sender, code } = await startSend(relayUrl, ["a.bin"], { cwd: dir });
+  await mkdir(join(dir, "out"));
+  const receiver = receive(relayUrl, code, dir, "out");
+  const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+  expect(sent.code, sent.stderr).toBe(0);
+  expect(received.code, received.stderr).toBe(0);
+  expect(await sha256File(join(dir, "out", "a.bin"))).toBe(await sha256File(join(dir, "a.bin")));
+  return { dir, code };
+}
+
 describe("a recording server", () => {
   it("never receives the secret part of the code", async () => {
     const relay = await startRelayServer(server.url, { intercept: false });
     try {
-      const dir = await useTempDir();
-      await writeRandomFile(join(dir, "a.bin"), 10_000);
-      const { sender, code } = await startSend(relay.url, ["a.bin"], { cwd: dir });
-      await mkdir(join(dir, "out"));
-      const receiver = receive(relay.url, code, dir, "out");
-      const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
-      expect(sent.code, sent.stderr).toBe(0);
-      expect(received.code, received.stderr).toBe(0);
+      const { code } = await sendThrough(relay.url, 10_000);
       const secret = code.split("-").slice(-2).join("-");
       const room = code.split("-").slice(0, -2).join("-");
       const everything = relay.received.join("\n");
@@ -127,17 +137,7 @@ describe("a first connection that DTLS refuses", () => {
   it("is made again: the receiver waits for the second initiate and the file arrives", async () => {
     const relay = await startRelayServer(server.url, { intercept: false, spoilFirstAnswer: true });
     try {
-      const dir = await useTempDir();
-      await writeRandomFile(join(dir, "a.bin"), 100_000);
-      const { sender, code } = await startSend(relay.url, ["a.bin"], { cwd: dir });
-      await mkdir(join(dir, "out"));
-      const receiver = receive(relay.url, code, dir, "out");
-      const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
-      expect(sent.code, sent.stderr).toBe(0);
-      expect(received.code, received.stderr).toBe(0);
-      expect(await sha256File(join(dir, "out", "a.bin"))).toBe(
-        await sha256File(join(dir, "a.bin")),
-      );
+      const { dir } = await sendThrough(relay.url, 100_000);
       const initiates = relay.received.filter((frame) => frame.includes('"type":"initiate"'));
       expect(initiates).toHaveLength(2);
       expect(await readdir(join(dir, "out"))).toEqual(["a.bin"]);
