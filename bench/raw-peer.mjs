@@ -7,7 +7,8 @@
 //   parent relays {kind:"description"|"candidate"} messages between the two;
 //   each child ends with {kind:"result", bytes, sha256, ms, dataMs} and exits 0.
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
+import { open } from "node:fs/promises";
 import nodeDataChannel from "node-datachannel";
 
 const CHUNK_BYTES = 64 * 1024;
@@ -121,7 +122,7 @@ async function sendFile(dc) {
   let drained = () => {};
   dc.onBufferedAmountLow(() => drained());
   try {
-    for await (const block of createReadStream(file, { highWaterMark: READ_BYTES })) {
+    for await (const block of fileBlocks(file)) {
       hash.update(block);
       bytes += block.length;
       for (let at = 0; at < block.length; at += CHUNK_BYTES) {
@@ -140,6 +141,32 @@ async function sendFile(dc) {
   }
   // The receiver closes the channel once it holds everything.
   dc.onClosed(guarded(() => finish(bytes, hash)));
+}
+
+// As kad reads (src/transfer/outgoing-file.ts fileBlocks): two reused buffers,
+// the next block read while this one is sent.
+async function* fileBlocks(path) {
+  const handle = await open(path, "r");
+  const buffers = [Buffer.allocUnsafeSlow(READ_BYTES), Buffer.allocUnsafeSlow(READ_BYTES)];
+  const readAt = async (turn, position) =>
+    (await handle.read(buffers[turn], 0, READ_BYTES, position)).bytesRead;
+  let position = 0;
+  let turn = 0;
+  let next = readAt(turn, position);
+  try {
+    for (;;) {
+      const bytes = await next;
+      if (bytes === 0) return;
+      const block = buffers[turn].subarray(0, bytes);
+      position += bytes;
+      turn = 1 - turn;
+      next = readAt(turn, position);
+      yield block;
+    }
+  } finally {
+    await next.catch(() => 0);
+    await handle.close();
+  }
 }
 
 function receiveFile(dc) {

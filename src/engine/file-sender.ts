@@ -33,7 +33,7 @@ export interface OutgoingFile {
   type: string;
   /** Identity of the content (size, mtime, first bytes) for resuming; absent: not resumable. */
   id?: string;
-  /** The bytes from `start` on, in chunks of at most `chunkBytes`. */
+  /** The bytes from `start` on, in chunks of at most `chunkBytes`; each good until the next is asked for. */
   chunks(chunkBytes: number, start: number): AsyncIterable<Uint8Array>;
 }
 
