@@ -19,7 +19,7 @@
 import type { HandshakePeer } from "../protocol/initiate-handshake.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { hasRelay } from "../webrtc/ice-servers.js";
-import { noPathError } from "../webrtc/no-path.js";
+import { HandshakeRefused, noPathError } from "../webrtc/no-path.js";
 import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
 import type { EventSink } from "./events.js";
 import type { SessionScope } from "./scope.js";
@@ -72,6 +72,7 @@ export async function openPeer(
     // An early attempt that timed out found no path: made the usual way, it would not either.
     if (attempt.early && !outcome.refused) index++;
   }
+  if (lastFailure instanceof HandshakeRefused) throw lastFailure;
   throw noPathError(hasRelay(ice.iceServers), lastFailure);
 }
 

@@ -14,7 +14,7 @@ import { RtcChannel } from "./channel.js";
 import { ConnectionWatch } from "./connection-watch.js";
 import { hasRelay, type IceServerSpec } from "./ice-servers.js";
 import { guarded, loadNative } from "./native.js";
-import { noPathError } from "./no-path.js";
+import { HandshakeRefused, noPathError } from "./no-path.js";
 import { asksRelayOnly, markRelayOnly } from "./relay-only-offer.js";
 import { describePath, type PeerPath } from "./selected-path.js";
 
@@ -59,6 +59,8 @@ export class RtcPeer implements HandshakePeer {
   private remoteDescriptionSet = false;
   private closed = false;
   private everConnected = false;
+  /** ICE found a path; with everConnected still false, DTLS then failed. */
+  private iceConnected = false;
   private stopWatch: () => void = () => {};
 
   private constructor(
@@ -177,6 +179,7 @@ export class RtcPeer implements HandshakePeer {
    */
   explainLoss(error: unknown): unknown {
     if (this.everConnected) return error;
+    if (this.iceConnected) return new HandshakeRefused(error);
     return noPathError(hasRelay(this.ice.iceServers), error);
   }
 
@@ -215,6 +218,11 @@ export class RtcPeer implements HandshakePeer {
     this.pc.onGatheringStateChange(
       guarded((state: string) => {
         if (state === "complete") this.gathered.resolve([...this.localCandidateList]);
+      }, fail),
+    );
+    this.pc.onIceStateChange(
+      guarded((state: string) => {
+        if (state === "connected" || state === "completed") this.iceConnected = true;
       }, fail),
     );
     const watch = new ConnectionWatch(fail);

@@ -135,12 +135,37 @@ describe("a first connection that DTLS refuses", () => {
   // kad's early connection can lose a race inside libdatachannel and be
   // refused (session/peer-connect.ts); a spoiled fingerprint is refused the same way.
   it("is made again: the receiver waits for the second initiate and the file arrives", async () => {
-    const relay = await startRelayServer(server.url, { intercept: false, spoilFirstAnswer: true });
+    const relay = await startRelayServer(server.url, { intercept: false, spoilAnswers: 1 });
     try {
       const { dir } = await sendThrough(relay.url, 100_000);
       const initiates = relay.received.filter((frame) => frame.includes('"type":"initiate"'));
       expect(initiates).toHaveLength(2);
       expect(await readdir(join(dir, "out"))).toEqual(["a.bin"]);
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
+describe("a server that changes every answer's fingerprint", () => {
+  it("fails both sides with exit 3, saying the peer's certificate did not match", async () => {
+    const relay = await startRelayServer(server.url, { intercept: false, spoilAnswers: 10 });
+    try {
+      const dir = await useTempDir();
+      await writeRandomFile(join(dir, "a.bin"), 1_000);
+      const { sender, code } = await startSend(relay.url, ["a.bin"], { cwd: dir });
+      await mkdir(join(dir, "out"));
+      const receiver = receive(relay.url, code, dir, "out");
+      const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+      for (const [side, result] of [
+        [sender, sent],
+        [receiver, received],
+      ] as const) {
+        expect(result.code, result.stderr).toBe(3);
+        expect(side.events.at(-1)).toMatchObject({ event: "error", code: "PEER_UNREACHABLE" });
+        expect(String(side.events.at(-1)?.message)).toContain("certificate did not match");
+      }
+      expect(await readdir(join(dir, "out"))).toEqual([]);
     } finally {
       await relay.close();
     }

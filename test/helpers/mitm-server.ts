@@ -113,15 +113,15 @@ function spoilFingerprint(description: SessionDescription): SessionDescription {
 
 /**
  * Starts the relay in front of `upstream` (http://host:port). With `intercept`
- * it is a man in the middle of every initiate chain; with `spoilFirstAnswer`
- * (and no `intercept`) it only changes the fingerprint in the first answer,
- * so that DTLS refuses the first connection.
+ * it is a man in the middle of every initiate chain; with `spoilAnswers`
+ * (and no `intercept`) it only changes the fingerprint in that many first
+ * answers, so that DTLS refuses those connections.
  */
 export async function startRelayServer(
   upstream: string,
-  options: { intercept: boolean; bindAddress?: string; spoilFirstAnswer?: boolean },
+  options: { intercept: boolean; bindAddress?: string; spoilAnswers?: number },
 ): Promise<RelayServer> {
-  let answerSpoiled = false;
+  let answersToSpoil = options.spoilAnswers ?? 0;
   const ice: Ice = { iceServers: [], bindAddress: options.bindAddress ?? "127.0.0.1" };
   const received: string[] = [];
   const piped: Uint8Array[] = [];
@@ -215,10 +215,10 @@ export async function startRelayServer(
     text: string,
     role: { interception?: Interception; side?: "sender" | "receiver" },
   ): Promise<string> {
-    if (options.spoilFirstAnswer && !answerSpoiled) {
+    if (answersToSpoil > 0) {
       const frame = JSON.parse(text) as Frame;
       if (isDescription(frame.payload) && frame.payload.type === "answer") {
-        answerSpoiled = true;
+        answersToSpoil -= 1;
         return JSON.stringify({ ...frame, payload: spoilFingerprint(frame.payload) });
       }
     }
