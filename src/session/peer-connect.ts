@@ -54,19 +54,62 @@ export function connectAttempts(ice: IceConfig, early = false): Attempt[] {
   return early ? [{ ...first, early: true }, first, ...rest] : attempts;
 }
 
-/** `early`: the receiver is kad and waits for a second try (see above). */
+/** A peer made before the receiver came: its offer and candidates are ready (see preparePeer). */
+export interface PreparedPeer {
+  peer: RtcPeer;
+  channel: RtcChannel;
+  ice: IceConfig;
+  madeAt: number;
+}
+
+/** How long a prepared peer is used: its candidates' NAT mappings may lapse after a while. */
+export const PREPARED_PEER_MAX_AGE_MS = 60_000;
+
+/**
+ * The first attempt's peer, made while the sender waits for a receiver: ICE
+ * gathering (a STUN or TURN round trip on a real network, 5-10 ms even on
+ * loopback) is then done before the receiver arrives, not after.
+ */
+export async function preparePeer(scope: SessionScope, ice: IceConfig): Promise<PreparedPeer> {
+  const peer = await RtcPeer.create("kad-send", ice);
+  scope.defer(() => peer.close());
+  return { peer, channel: peer.createShareChannel(), ice, madeAt: Date.now() };
+}
+
+/** Whether a prepared peer may serve a first attempt with `ice` at `now`. */
+export function isFresh(
+  prepared: Pick<PreparedPeer, "ice" | "madeAt">,
+  ice: IceConfig,
+  now: number,
+): boolean {
+  return prepared.ice === ice && now - prepared.madeAt <= PREPARED_PEER_MAX_AGE_MS;
+}
+
+/**
+ * `early`: the receiver is kad and waits for a second try (see above).
+ * `prepared`: used for the first attempt, if it was made for it and is fresh.
+ */
 export async function openPeer(
   scope: SessionScope,
   ice: IceConfig,
   handshake: (peer: HandshakePeer, early: boolean) => Promise<unknown>,
   emit: EventSink,
   early = false,
+  prepared?: PreparedPeer,
 ): Promise<OpenPeer> {
   let lastFailure: unknown;
   const attempts = connectAttempts(ice, early);
+  const ready = prepared && isFresh(prepared, ice, Date.now()) ? prepared : undefined;
+  if (prepared && !ready) prepared.peer.close();
   for (let index = 0; index < attempts.length; index++) {
     const attempt = attempts[index] as Attempt;
-    const outcome = await tryAttempt(scope, attempt, handshake, emit);
+    const outcome = await tryAttempt(
+      scope,
+      attempt,
+      handshake,
+      emit,
+      index === 0 ? ready : undefined,
+    );
     if ("opened" in outcome) return outcome.opened;
     lastFailure = outcome.failure;
     // An early attempt that timed out found no path: made the usual way, it would not either.
@@ -83,10 +126,9 @@ async function tryAttempt(
   attempt: Attempt,
   handshake: (peer: HandshakePeer, early: boolean) => Promise<unknown>,
   emit: EventSink,
+  prepared: PreparedPeer | undefined,
 ): Promise<Outcome> {
-  const peer = await RtcPeer.create("kad-send", attempt.ice);
-  scope.defer(() => peer.close());
-  const channel = peer.createShareChannel();
+  const { peer, channel } = prepared ?? (await preparePeer(scope, attempt.ice));
   let refused = false;
   peer.lost.promise.catch(() => {
     refused = true;

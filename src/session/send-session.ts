@@ -54,7 +54,7 @@ import { startEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
 import { lanesWorthOpening, openLanes, type SenderLanes } from "./lanes.js";
-import { openPeer } from "./peer-connect.js";
+import { openPeer, type PreparedPeer, preparePeer } from "./peer-connect.js";
 import { type SessionScope, withScope } from "./scope.js";
 
 /** Pause after a receiver appears: an original browser lists us before it answers. */
@@ -148,6 +148,10 @@ async function sendAll(
     resolveIce({ ...config, serverUrl: room.baseUrl, embedded: room.embedded, granted }),
   );
   ice.catch(() => {});
+  // While the receiver is on its way: the first offer and its candidates are ready when it comes.
+  const spare: { peer?: Promise<PreparedPeer | undefined> } = {
+    peer: ice.then((config) => preparePeer(scope, config)).catch(() => undefined),
+  };
   const check: CodeCheckConfig = {
     room: room.code.room,
     secret: room.code.secret,
@@ -164,8 +168,14 @@ async function sendAll(
     if (!holder.link?.active) scope.fail(serverLost());
   });
   const { receiver, first } = await verifiedReceiver(scope, room, emit, (target) =>
-    connect(scope, room.signaling, target, ice, emit, (link) =>
-      checkReceiver(scope, link, check, emit),
+    connect(
+      scope,
+      room.signaling,
+      target,
+      ice,
+      emit,
+      (link) => checkReceiver(scope, link, check, emit),
+      spare,
     ),
   );
   holder.link = first;
@@ -494,7 +504,10 @@ async function connect(
   ice: Promise<IceConfig>,
   emit: EventSink,
   check: (link: FileLink) => Promise<void>,
+  spare: { peer?: Promise<PreparedPeer | undefined> } = {},
 ): Promise<FileLink> {
+  const prepared = spare.peer;
+  spare.peer = undefined;
   const handshake = (peer: HandshakePeer, early: boolean) =>
     runInitiator({
       rpc: signaling.rpc,
@@ -510,6 +523,7 @@ async function connect(
     handshake,
     emit,
     early,
+    await prepared,
   );
   const link = { active: true, peer, channel };
   peer.lost.promise.catch((error) => {

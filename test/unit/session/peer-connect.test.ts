@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import {
   CONNECT_TIMEOUT_MS,
   connectAttempts,
+  isFresh,
   MIXED_ATTEMPT_MS,
+  PREPARED_PEER_MAX_AGE_MS,
 } from "../../../src/session/peer-connect.js";
 import type { IceConfig } from "../../../src/webrtc/peer.js";
 
@@ -30,5 +32,17 @@ describe("connectAttempts", () => {
       { ice: withRelay, waitMs: MIXED_ATTEMPT_MS },
       { ice: { ...withRelay, policy: "relay" }, waitMs: CONNECT_TIMEOUT_MS },
     ]);
+  });
+});
+
+describe("a peer prepared while the sender waits", () => {
+  it("serves the first attempt only with the same ICE settings and while fresh", () => {
+    const madeAt = 1_000_000;
+    expect(isFresh({ ice: direct, madeAt }, direct, madeAt + 10)).toBe(true);
+    expect(isFresh({ ice: direct, madeAt }, direct, madeAt + PREPARED_PEER_MAX_AGE_MS)).toBe(true);
+    expect(isFresh({ ice: direct, madeAt }, direct, madeAt + PREPARED_PEER_MAX_AGE_MS + 1)).toBe(
+      false,
+    );
+    expect(isFresh({ ice: direct, madeAt }, { ...direct }, madeAt + 10)).toBe(false);
   });
 });
