@@ -8,7 +8,7 @@
  *   client <--{"replyId":I,"payload":{"iceServers":[...],"ttlSeconds":N}}--
  *   (unjoined:  {"replyId":I,"payload":{"err":"NOT_JOINED"}})
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 
 export const ICE_REQUEST_TYPE = "kad.ice";
 /** Most ICE server entries a client accepts from its server. */
@@ -20,25 +20,20 @@ export const ICE_REQUEST_TIMEOUT_MS = 3_000;
 
 const iceUrlSchema = z
   .string()
-  .max(512)
-  .regex(/^(stun|stuns|turn|turns):[^\s]+$/);
+  .check(z.maxLength(512), z.regex(/^(stun|stuns|turn|turns):[^\s]+$/));
 
 /** RTCIceServer as JSON, as browsers take it. */
 export const grantedIceServerSchema = z.object({
-  urls: z.array(iceUrlSchema).min(1).max(MAX_URLS_PER_SERVER),
-  username: z.string().max(256).optional(),
-  credential: z.string().max(256).optional(),
+  urls: z.array(iceUrlSchema).check(z.minLength(1), z.maxLength(MAX_URLS_PER_SERVER)),
+  username: z.optional(z.string().check(z.maxLength(256))),
+  credential: z.optional(z.string().check(z.maxLength(256))),
 });
 export type GrantedIceServer = z.infer<typeof grantedIceServerSchema>;
 
 export const iceServersReplySchema = z.object({
-  iceServers: z.array(grantedIceServerSchema).max(MAX_GRANTED_ICE_SERVERS),
+  iceServers: z.array(grantedIceServerSchema).check(z.maxLength(MAX_GRANTED_ICE_SERVERS)),
   /** How long the credentials stay valid from when they were sent. */
-  ttlSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 24 * 3600),
+  ttlSeconds: z.int().check(z.minimum(0), z.maximum(7 * 24 * 3600)),
 });
 export type IceServersReply = z.infer<typeof iceServersReplySchema>;
 

@@ -92,7 +92,7 @@
  * bytes of lane i in place of that message; bytes sent inline on the share
  * channel stay where they are. Without the hello's "lanes" nothing changes.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { MAX_LANES } from "./limits.js";
 import { candidateSchema, sessionDescriptionSchema } from "./signaling-messages.js";
 
@@ -118,17 +118,19 @@ export const MAX_RESUME_OFFERS = 16;
 /** The PAKE this version runs (CPace over ristretto255, engine/cpace.ts). */
 export const KAD_PAKE_VERSION = 1;
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const sha256Hex = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 /** A ristretto255 point or an HMAC-SHA-256, both 32 bytes. */
-const hex32 = z.string().regex(/^[0-9a-f]{64}$/);
-const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const hex32 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+const byteCount = z.int().check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER));
+const boundedText = (min: number, max: number) =>
+  z.string().check(z.minLength(min), z.maxLength(max));
 
 /** A sender's identity of a file's content: size, modification time, hash of its first bytes. */
-const fileId = z.string().min(1).max(MAX_FILE_ID_LENGTH);
+const fileId = boundedText(1, MAX_FILE_ID_LENGTH);
 
 /** A partial file a receiver holds and could continue (see Resume above). */
 export const resumeOfferSchema = z.object({
-  path: z.string().min(1).max(MAX_RELATIVE_PATH_LENGTH),
+  path: boundedText(1, MAX_RELATIVE_PATH_LENGTH),
   size: byteCount,
   id: fileId,
   bytes: byteCount,
@@ -136,19 +138,19 @@ export const resumeOfferSchema = z.object({
 export type ResumeOffer = z.infer<typeof resumeOfferSchema>;
 
 export const kadMetadataSchema = z.object({
-  v: z.number().int().min(1),
-  path: z.string().min(1).max(MAX_RELATIVE_PATH_LENGTH).optional(),
-  stream: z.boolean().optional(),
-  session: z.boolean().optional(),
-  id: fileId.optional(),
-  resume: z.object({ bytes: byteCount, sha256: sha256Hex }).optional(),
+  v: z.int().check(z.minimum(1)),
+  path: z.optional(boundedText(1, MAX_RELATIVE_PATH_LENGTH)),
+  stream: z.optional(z.boolean()),
+  session: z.optional(z.boolean()),
+  id: z.optional(fileId),
+  resume: z.optional(z.object({ bytes: byteCount, sha256: sha256Hex })),
 });
 
 export const metadataSchema = z.object({
-  name: z.string().min(1).max(MAX_FILE_NAME_LENGTH),
-  size: z.number().int().min(UNKNOWN_SIZE).max(Number.MAX_SAFE_INTEGER),
-  type: z.string().max(256).catch(""),
-  kad: kadMetadataSchema.optional(),
+  name: boundedText(1, MAX_FILE_NAME_LENGTH),
+  size: z.int().check(z.minimum(UNKNOWN_SIZE), z.maximum(Number.MAX_SAFE_INTEGER)),
+  type: z.catch(boundedText(0, 256), ""),
+  kad: z.optional(kadMetadataSchema),
 });
 export type FileMetadata = z.infer<typeof metadataSchema>;
 
@@ -165,17 +167,17 @@ export type ShareErrorCode = (typeof SHARE_ERROR_CODES)[number];
 
 const errorMessage = z.object({
   kad: z.literal("error"),
-  code: z.enum(SHARE_ERROR_CODES).catch("PROTOCOL"),
-  message: z.string().max(512).catch(""),
+  code: z.catch(z.enum(SHARE_ERROR_CODES), "PROTOCOL"),
+  message: z.catch(boundedText(0, 512), ""),
 });
 
-const laneNumber = z.number().int().min(1).max(MAX_LANES);
+const laneNumber = z.int().check(z.minimum(1), z.maximum(MAX_LANES));
 const laneDescription = (type: "offer" | "answer") =>
-  sessionDescriptionSchema.extend({
+  z.extend(sessionDescriptionSchema, {
     type: z.literal(type),
-    sdp: z.string().max(MAX_SHARE_TEXT_BYTES),
+    sdp: boundedText(0, MAX_SHARE_TEXT_BYTES),
   });
-const laneCandidates = z.array(candidateSchema).max(MAX_LANE_CANDIDATES);
+const laneCandidates = z.array(candidateSchema).check(z.maxLength(MAX_LANE_CANDIDATES));
 
 export const senderExtensionSchema = z.discriminatedUnion("kad", [
   z.object({ kad: z.literal("eof"), bytes: byteCount, sha256: sha256Hex }),
@@ -190,7 +192,7 @@ export const senderExtensionSchema = z.discriminatedUnion("kad", [
   z.object({
     kad: z.literal("stripe"),
     lane: laneNumber,
-    bytes: z.number().int().min(1).max(MAX_STRIPE_BYTES),
+    bytes: z.int().check(z.minimum(1), z.maximum(MAX_STRIPE_BYTES)),
   }),
   errorMessage,
 ]);
@@ -199,12 +201,12 @@ export type SenderExtension = z.infer<typeof senderExtensionSchema>;
 export const receiverExtensionSchema = z.discriminatedUnion("kad", [
   z.object({
     kad: z.literal("hello"),
-    v: z.number().int().min(1),
-    pake: z.number().int().min(1).optional(),
-    single: z.boolean().optional(),
-    session: z.boolean().optional(),
-    resume: z.array(resumeOfferSchema).max(MAX_RESUME_OFFERS).optional(),
-    lanes: z.number().int().min(0).max(MAX_LANES).optional(),
+    v: z.int().check(z.minimum(1)),
+    pake: z.optional(z.int().check(z.minimum(1))),
+    single: z.optional(z.boolean()),
+    session: z.optional(z.boolean()),
+    resume: z.optional(z.array(resumeOfferSchema).check(z.maxLength(MAX_RESUME_OFFERS))),
+    lanes: z.optional(z.int().check(z.minimum(0), z.maximum(MAX_LANES))),
   }),
   z.object({ kad: z.literal("pake"), share: hex32 }),
   z.object({ kad: z.literal("confirm"), mac: hex32 }),
@@ -223,7 +225,7 @@ export type ReceiverExtension = z.infer<typeof receiverExtensionSchema>;
 
 export type ShareParse<T> = { ok: true; message: T } | { ok: false; reason: string };
 
-function parseJsonText<T>(text: string, schema: z.ZodType<T>): ShareParse<T> {
+function parseJsonText<T>(text: string, schema: z.ZodMiniType<T>): ShareParse<T> {
   if (text.length > MAX_SHARE_TEXT_BYTES) return { ok: false, reason: "message too large" };
   let value: unknown;
   try {

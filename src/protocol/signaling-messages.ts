@@ -3,7 +3,7 @@
  * (browser-protocol.md sections 1-3), as types plus validators. Data from the
  * network is `unknown` until one of these narrows it.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import {
   MAX_CANDIDATE_BYTES,
   MAX_CANDIDATES,
@@ -18,7 +18,7 @@ export const SIGNALING_SUBPROTOCOL = "signaling";
 
 // ---- Coordinator HTTP API ------------------------------------------------
 
-export const roomNameSchema = z.string().regex(ROOM_NAME_PATTERN);
+export const roomNameSchema = z.string().check(z.regex(ROOM_NAME_PATTERN));
 
 /** POST /rooms body. Field checks that map to statuses live in the server. */
 export interface CreateRoomRequest {
@@ -29,7 +29,7 @@ export interface CreateRoomRequest {
 
 /** GET /rooms/:name 200 body. (POST /rooms 201 body is a bare JSON string URI.) */
 export const roomInfoSchema = z.object({
-  webSocketUri: z.string().max(2048),
+  webSocketUri: z.string().check(z.maxLength(2048)),
   hasPassword: z.boolean(),
 });
 export type RoomInfo = z.infer<typeof roomInfoSchema>;
@@ -37,9 +37,9 @@ export type RoomInfo = z.infer<typeof roomInfoSchema>;
 // ---- Signaling: connect --------------------------------------------------
 
 export const connectPayloadSchema = z.object({
-  username: z.string().min(1).max(MAX_USERNAME_LENGTH),
-  roomname: z.string().max(64),
-  password: z.string().max(MAX_PASSWORD_LENGTH).optional().nullable(),
+  username: z.string().check(z.minLength(1), z.maxLength(MAX_USERNAME_LENGTH)),
+  roomname: z.string().check(z.maxLength(64)),
+  password: z.nullable(z.optional(z.string().check(z.maxLength(MAX_PASSWORD_LENGTH)))),
 });
 export type ConnectPayload = z.infer<typeof connectPayloadSchema>;
 
@@ -51,48 +51,48 @@ export const CONNECT_ERRORS = [
 ] as const;
 export type ConnectError = (typeof CONNECT_ERRORS)[number];
 
-export const connectReplySchema = z.object({ err: z.string().max(64).nullable() });
+export const connectReplySchema = z.object({ err: z.nullable(z.string().check(z.maxLength(64))) });
 
 // ---- Signaling: users ----------------------------------------------------
 
 export const memberSchema = z.object({
-  id: z.string().min(1).max(MAX_ID_LENGTH),
-  name: z.string().max(MAX_USERNAME_LENGTH),
+  id: z.string().check(z.minLength(1), z.maxLength(MAX_ID_LENGTH)),
+  name: z.string().check(z.maxLength(MAX_USERNAME_LENGTH)),
 });
 export type Member = z.infer<typeof memberSchema>;
-export const memberListSchema = z.array(memberSchema).max(1024);
+export const memberListSchema = z.array(memberSchema).check(z.maxLength(1024));
 
 // ---- Signaling: the initiate chain (section 3) --------------------------
 
 export const sessionDescriptionSchema = z.object({
   type: z.enum(["offer", "answer"]),
-  sdp: z.string().max(MAX_SDP_BYTES),
+  sdp: z.string().check(z.maxLength(MAX_SDP_BYTES)),
 });
 export type SessionDescription = z.infer<typeof sessionDescriptionSchema>;
 
-export const offerSchema = sessionDescriptionSchema.extend({ type: z.literal("offer") });
-export const answerSchema = sessionDescriptionSchema.extend({ type: z.literal("answer") });
+export const offerSchema = z.extend(sessionDescriptionSchema, { type: z.literal("offer") });
+export const answerSchema = z.extend(sessionDescriptionSchema, { type: z.literal("answer") });
 
 /** Step 1 (A to server, `id` = target) and step 2 (server to B, `id` = sender). */
 export const initiatePayloadSchema = z.object({
-  id: z.string().min(1).max(MAX_ID_LENGTH),
+  id: z.string().check(z.minLength(1), z.maxLength(MAX_ID_LENGTH)),
   offerSDP: offerSchema,
 });
 export type InitiatePayload = z.infer<typeof initiatePayloadSchema>;
 
 /** RTCIceCandidateInit as JSON. */
 export const candidateSchema = z.object({
-  candidate: z.string().max(MAX_CANDIDATE_BYTES),
-  sdpMid: z.string().max(32).nullable().optional(),
-  sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
-  usernameFragment: z.string().max(256).nullable().optional(),
+  candidate: z.string().check(z.maxLength(MAX_CANDIDATE_BYTES)),
+  sdpMid: z.optional(z.nullable(z.string().check(z.maxLength(32)))),
+  sdpMLineIndex: z.optional(z.nullable(z.int().check(z.minimum(0), z.maximum(64)))),
+  usernameFragment: z.optional(z.nullable(z.string().check(z.maxLength(256)))),
 });
 export type Candidate = z.infer<typeof candidateSchema>;
-export const candidateListSchema = z.array(candidateSchema).max(MAX_CANDIDATES);
+export const candidateListSchema = z.array(candidateSchema).check(z.maxLength(MAX_CANDIDATES));
 
 /** kad's server answers an initiate to an unknown peer with this (extension). */
 export const NOT_FOUND_REPLY = { err: "notfound" } as const;
-export const errorReplySchema = z.object({ err: z.string().max(64) });
+export const errorReplySchema = z.object({ err: z.string().check(z.maxLength(64)) });
 
 // ---- kad extensions (section 6): replies an original client ignores ------
 

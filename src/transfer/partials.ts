@@ -14,7 +14,7 @@ import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir, readFile, stat, truncate, unlink, writeFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import * as z from "zod";
+import * as z from "zod/mini";
 import {
   MAX_FILE_ID_LENGTH,
   MAX_RELATIVE_PATH_LENGTH,
@@ -28,14 +28,11 @@ const MAX_SIDECAR_BYTES = 8 * 1024;
 
 const sidecarSchema = z.object({
   v: z.literal(1),
-  path: z.string().min(1).max(MAX_RELATIVE_PATH_LENGTH),
-  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  id: z.string().min(1).max(MAX_FILE_ID_LENGTH),
+  path: z.string().check(z.minLength(1), z.maxLength(MAX_RELATIVE_PATH_LENGTH)),
+  size: z.int().check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)),
+  id: z.string().check(z.minLength(1), z.maxLength(MAX_FILE_ID_LENGTH)),
   /** The `.part`, relative to the output directory. */
-  part: z
-    .string()
-    .min(1)
-    .max(MAX_RELATIVE_PATH_LENGTH + 64),
+  part: z.string().check(z.minLength(1), z.maxLength(MAX_RELATIVE_PATH_LENGTH + 64)),
 });
 type Sidecar = z.infer<typeof sidecarSchema>;
 

@@ -8,7 +8,7 @@
  *
  * A reply `{"err": ...}` is relayed as is and ends the chain.
  */
-import type { z } from "zod";
+import type { z } from "zod/mini";
 import {
   answerSchema,
   candidateListSchema,
@@ -21,7 +21,7 @@ import type { ChainStage, PeerMessage, ReplyRoute } from "../bus/signaling-bus.j
 import type { ServerContext } from "../options.js";
 import type { SignalingConnection } from "./signaling-connection.js";
 
-const STAGE_SCHEMA: Record<ChainStage, z.ZodType> = {
+const STAGE_SCHEMA: Record<ChainStage, z.ZodMiniType> = {
   answer: answerSchema,
   "offerer-candidates": candidateListSchema,
   "answerer-candidates": candidateListSchema,
