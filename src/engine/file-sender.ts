@@ -65,7 +65,7 @@ function metadataFor(file: OutgoingFile, context: SendContext): FileMetadata {
     v: KAD_SHARE_VERSION,
     ...(file.relativePath ? { path: file.relativePath } : {}),
     ...(file.size === UNKNOWN_SIZE ? { stream: true } : {}),
-    ...(context.session ? { session: true } : {}),
+    ...(context.session ? { session: true, acks: true } : {}),
     ...(file.id ? { id: file.id } : {}),
   };
   return { ...metadata, kad };

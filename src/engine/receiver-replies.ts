@@ -87,6 +87,7 @@ export class ReceiverReplies {
     if (m.kad === "hello") this.hello ??= m;
     else if (m.kad === "written") this.written = Math.max(this.written, m.bytes);
     else if (m.kad === "ack") this.noteAck(m);
+    else if (m.kad === "acks") for (const file of m.files) this.noteAck({ kad: "ack", ...file });
     else if (m.kad === "resume") this.resumeAnswer ??= m.bytes;
     else if (m.kad === "pake" || m.kad === "confirm") this.notePake(m);
     else if (m.kad === "lane") this.laneAnswers.set(m.lane, m);

@@ -22,7 +22,8 @@
  * Sender's channel (sender -> receiver)
  *   0. {"kad":"pake","share":HEX,"mac":HEX}              only to a receiver whose hello has "pake"
  *   1. metadata, text: {"name","size","type"}            original, always first
- *        + "kad": {"v":1, "path"?, "stream"?, "session"?}  kad only, ignored by a browser
+ *        + "kad": {"v":1, "path"?, "stream"?, "session"?, "acks"?}  kad only, ignored by a browser
+ *          ("acks":true: the sender takes several acknowledgements in one "acks" message)
  *   2. file bytes, binary, any chunk size                original
  *   3. {"kad":"eof","bytes":N,"sha256":HEX}              only after the receiver's hello
  *   4. {"kad":"end","files":N,"bytes":N}                 only after the receiver's hello,
@@ -41,6 +42,8 @@
  *   {"kad":"resume","bytes":N}        answer to a metadata "kad.resume": send from byte N (0 or the offer)
  *   {"kad":"written","bytes":N}       flow control: bytes safely written so far
  *   {"kad":"ack","bytes":N,"sha256":HEX}   file verified and renamed into place
+ *   {"kad":"acks","files":[{bytes,sha256},...]}   several acks at once, in file order
+ *                                     (only to a sender whose metadata said "acks":true)
  *   {"kad":"lane",...}                answer to a lane offer (see Lanes)
  *   {"kad":"error","code":C,"message":M}   refused (either direction), then close
  *
@@ -117,6 +120,8 @@ export const MAX_FILE_ID_LENGTH = 128;
 export const MAX_RESUME_OFFERS = 16;
 /** The PAKE this version runs (CPace over ristretto255, engine/cpace.ts). */
 export const KAD_PAKE_VERSION = 1;
+/** Acknowledgements in one "acks" message (a sender has at most 64 files unacknowledged). */
+export const MAX_ACKS_PER_MESSAGE = 64;
 
 const sha256Hex = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 /** A ristretto255 point or an HMAC-SHA-256, both 32 bytes. */
@@ -142,6 +147,7 @@ export const kadMetadataSchema = z.object({
   path: z.optional(boundedText(1, MAX_RELATIVE_PATH_LENGTH)),
   stream: z.optional(z.boolean()),
   session: z.optional(z.boolean()),
+  acks: z.optional(z.boolean()),
   id: z.optional(fileId),
   resume: z.optional(z.object({ bytes: byteCount, sha256: sha256Hex })),
 });
@@ -213,6 +219,12 @@ export const receiverExtensionSchema = z.discriminatedUnion("kad", [
   z.object({ kad: z.literal("resume"), bytes: byteCount }),
   z.object({ kad: z.literal("written"), bytes: byteCount }),
   z.object({ kad: z.literal("ack"), bytes: byteCount, sha256: sha256Hex }),
+  z.object({
+    kad: z.literal("acks"),
+    files: z
+      .array(z.object({ bytes: byteCount, sha256: sha256Hex }))
+      .check(z.minLength(1), z.maxLength(MAX_ACKS_PER_MESSAGE)),
+  }),
   z.object({
     kad: z.literal("lane"),
     lane: laneNumber,

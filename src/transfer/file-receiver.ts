@@ -63,6 +63,7 @@ export function createFileReceiver(options: NodeReceiverOptions): FileReceiver<s
     onProgress: options.onProgress,
     onFileDone: options.onFileDone,
     onEnd: options.onEnd,
+    defer: (callback) => setImmediate(callback),
   });
 }
 

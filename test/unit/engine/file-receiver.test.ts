@@ -7,11 +7,12 @@ import { FileReceiver, type IncomingFile } from "../../../src/engine/file-receiv
 import { WRITTEN_REPORT_BYTES } from "../../../src/engine/transfer-limits.js";
 import { bytesOf, MemorySink, nodeHash, sha256Of, tick } from "./fakes.js";
 
-function harness() {
+function harness(defer?: (callback: () => void) => void) {
   const log: string[] = [];
   const replies: Array<Record<string, unknown>> = [];
   const sinks: MemorySink[] = [];
   const receiver = new FileReceiver<string>({
+    ...(defer ? { defer } : {}),
     hash: nodeHash,
     openSink: (file: IncomingFile) => {
       const sink = new MemorySink(file.relativePath, log);
@@ -90,6 +91,35 @@ describe("engine FileReceiver", () => {
       "done c.txt stored:c.txt",
       "end 3",
     ]);
+  });
+
+  it("acks of files that completed together go out as one message to a sender that takes them", async () => {
+    const deferred: Array<() => void> = [];
+    const { receiver, replies, feedFile } = harness((callback) => deferred.push(callback));
+    const acks = ["a", "b", "c"].map((name) =>
+      feedFile(name, `data ${name}`, { session: true, acks: true }),
+    );
+    await tick();
+    expect(replies).toEqual([]);
+    for (const flush of deferred.splice(0)) flush();
+    expect(replies).toEqual([
+      { kad: "acks", files: acks.map(({ bytes, sha256 }) => ({ bytes, sha256 })) },
+    ]);
+    feedFile("d", "alone", { session: true, acks: true });
+    await tick();
+    for (const flush of deferred.splice(0)) flush();
+    expect(replies.at(-1)).toMatchObject({ kad: "ack", bytes: 5 });
+    receiver.handle(JSON.stringify({ kad: "end", files: 4, bytes: 26 }));
+    expect(await receiver.finished).toHaveLength(4);
+  });
+
+  it("a sender that does not take acks gets one per file, even with a host that can defer", async () => {
+    const { replies, feedFile } = harness(() => {
+      throw new Error("must not defer");
+    });
+    const acks = [feedFile("a", "1", { session: true }), feedFile("b", "2", { session: true })];
+    await tick();
+    expect(replies).toEqual(acks);
   });
 
   it("a session pipelines: the next file arrives while the previous one is verified; acks stay in order", async () => {

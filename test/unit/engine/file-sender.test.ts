@@ -65,7 +65,12 @@ describe("engine sender", () => {
     replies.feed(JSON.stringify({ kad: "ack", bytes: data.length, sha256: sha256Of(data) }));
     await sending;
     expect(channel.texts()).toEqual([
-      { name: "x", size: data.length, type: "", kad: { v: 1, path: "d/x", session: true } },
+      {
+        name: "x",
+        size: data.length,
+        type: "",
+        kad: { v: 1, path: "d/x", session: true, acks: true },
+      },
       { kad: "eof", bytes: data.length, sha256: sha256Of(data) },
     ]);
   });
@@ -103,6 +108,21 @@ describe("engine sender", () => {
     const sentB = await sendFileBytes(b, ctx);
     replies.feed(JSON.stringify({ kad: "ack", ...sentA }));
     replies.feed(JSON.stringify({ kad: "ack", ...sentB }));
+    await confirmFile(a, sentA, ctx);
+    await confirmFile(b, sentB, ctx);
+  });
+
+  it("in a session it offers batched acks and takes several in one message, in order", async () => {
+    const { ctx, channel, replies } = context({ session: true });
+    replies.feed(hello({ session: true }));
+    const a = fileOf("a", bytesOf("aa"));
+    const b = fileOf("b", bytesOf("bbb"));
+    const sentA = await sendFileBytes(a, ctx);
+    const sentB = await sendFileBytes(b, ctx);
+    const metadata = channel.sent.filter((m) => typeof m === "string" && m.includes('"name"'));
+    expect(metadata.map((m) => JSON.parse(String(m)).kad.acks)).toEqual([true, true]);
+    const files = [sentA, sentB].map(({ bytes, sha256 }) => ({ bytes, sha256 }));
+    replies.feed(JSON.stringify({ kad: "acks", files }));
     await confirmFile(a, sentA, ctx);
     await confirmFile(b, sentB, ctx);
   });

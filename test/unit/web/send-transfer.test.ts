@@ -109,9 +109,19 @@ describe("sendFiles", { timeout: 5000 }, () => {
       "done 1 verified",
     ]);
     expect(texts(own)).toEqual([
-      { name: "photo.jpg", size: content.length, type: "image/jpeg", kad: { v: 1, session: true } },
+      {
+        name: "photo.jpg",
+        size: content.length,
+        type: "image/jpeg",
+        kad: { v: 1, session: true, acks: true },
+      },
       { kad: "eof", bytes: content.length, sha256: sha256(content) },
-      { name: "notes.txt", size: 1000, type: "text/plain", kad: { v: 1, session: true } },
+      {
+        name: "notes.txt",
+        size: 1000,
+        type: "text/plain",
+        kad: { v: 1, session: true, acks: true },
+      },
       { kad: "eof", bytes: 1000, sha256: sha256(content.subarray(0, 1000)) },
       { kad: "end", files: 2, bytes: content.length + 1000 },
     ]);
