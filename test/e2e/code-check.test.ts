@@ -97,17 +97,23 @@ describe("a wrong code", () => {
   });
 });
 
-/** Sends a.bin of `bytes` through `relayUrl` into dir/out; both sides must succeed. */
-async function sendThrough(
-  relayUrl: string,
-  bytes: number,
-): Promise<{ dir: string; code: string }> {
+/** Sends a.bin of `bytes` through `relayUrl` into dir/out; resolves once both sides exited. */
+async function transferThrough(relayUrl: string, bytes: number) {
   const dir = await useTempDir();
   await writeRandomFile(join(dir, "a.bin"), bytes);
   const { sender, code } = await startSend(relayUrl, ["a.bin"], { cwd: dir });
   await mkdir(join(dir, "out"));
   const receiver = receive(relayUrl, code, dir, "out");
   const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+  return { dir, code, sender, receiver, sent, received };
+}
+
+/** transferThrough, and both sides must succeed. */
+async function sendThrough(
+  relayUrl: string,
+  bytes: number,
+): Promise<{ dir: string; code: string }> {
+  const { dir, code, sent, received } = await transferThrough(relayUrl, bytes);
   expect(sent.code, sent.stderr).toBe(0);
   expect(received.code, received.stderr).toBe(0);
   expect(await sha256File(join(dir, "out", "a.bin"))).toBe(await sha256File(join(dir, "a.bin")));
@@ -151,12 +157,7 @@ describe("a server that changes every answer's fingerprint", () => {
   it("fails both sides with exit 3, saying the peer's certificate did not match", async () => {
     const relay = await startRelayServer(server.url, { intercept: false, spoilAnswers: 10 });
     try {
-      const dir = await useTempDir();
-      await writeRandomFile(join(dir, "a.bin"), 1_000);
-      const { sender, code } = await startSend(relay.url, ["a.bin"], { cwd: dir });
-      await mkdir(join(dir, "out"));
-      const receiver = receive(relay.url, code, dir, "out");
-      const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+      const { dir, sender, receiver, sent, received } = await transferThrough(relay.url, 1_000);
       for (const [side, result] of [
         [sender, sent],
         [receiver, received],
