@@ -126,8 +126,8 @@ export class FileReceiver<T> {
   private readonly unfinished = new Set<ByteSink<T>>();
   private stored = 0;
   private reported = 0;
-  /** The sender takes "acks" (its metadata said so) and the host can defer: acks are batched. */
-  private batchAcks = false;
+  /** Set when the sender takes "acks" (its metadata said so) and the host can defer: acks are batched. */
+  private deferAcks: ((callback: () => void) => void) | undefined;
   private readonly pendingAcks: { bytes: number; sha256: string }[] = [];
   private resolveFinished!: (files: ReceivedFile<T>[]) => void;
   private rejectFinished!: (error: KadError) => void;
@@ -196,7 +196,7 @@ export class FileReceiver<T> {
     }
     this.peerIsKad = fromKad;
     this.session = metadata.kad?.session === true;
-    this.batchAcks = metadata.kad?.acks === true && this.host.defer !== undefined;
+    this.deferAcks = metadata.kad?.acks === true ? this.host.defer?.bind(this.host) : undefined;
     if (metadata.size === UNKNOWN_SIZE && !metadata.kad?.stream) {
       throw new KadError("PROTOCOL", "the sender announced no size");
     }
@@ -389,12 +389,12 @@ export class FileReceiver<T> {
   }
 
   private queueAck(ack: { bytes: number; sha256: string }): void {
-    if (!this.batchAcks || !this.host.defer) {
+    if (!this.deferAcks) {
       this.send({ kad: "ack", ...ack });
       return;
     }
     this.pendingAcks.push(ack);
-    if (this.pendingAcks.length === 1) this.host.defer(() => this.flushAcks());
+    if (this.pendingAcks.length === 1) this.deferAcks(() => this.flushAcks());
     else if (this.pendingAcks.length >= MAX_ACKS_PER_MESSAGE) this.flushAcks();
   }
 

@@ -149,8 +149,13 @@ async function sendAll(
   );
   ice.catch(() => {});
   // While the receiver is on its way: the first offer and its candidates are ready when it comes.
-  const spare: { peer?: Promise<PreparedPeer | undefined> } = {
-    peer: ice.then((config) => preparePeer(scope, config)).catch(() => undefined),
+  let spare: Promise<PreparedPeer | undefined> | undefined = ice
+    .then((config) => preparePeer(scope, config))
+    .catch(() => undefined);
+  const takeSpare = () => {
+    const taken = spare;
+    spare = undefined;
+    return taken;
   };
   const check: CodeCheckConfig = {
     room: room.code.room,
@@ -175,7 +180,7 @@ async function sendAll(
       ice,
       emit,
       (link) => checkReceiver(scope, link, check, emit),
-      spare,
+      takeSpare(),
     ),
   );
   holder.link = first;
@@ -504,10 +509,9 @@ async function connect(
   ice: Promise<IceConfig>,
   emit: EventSink,
   check: (link: FileLink) => Promise<void>,
-  spare: { peer?: Promise<PreparedPeer | undefined> } = {},
+  /** A peer made while waiting (peer-connect.ts preparePeer); only the first connection gets one. */
+  prepared?: Promise<PreparedPeer | undefined>,
 ): Promise<FileLink> {
-  const prepared = spare.peer;
-  spare.peer = undefined;
   const handshake = (peer: HandshakePeer, early: boolean) =>
     runInitiator({
       rpc: signaling.rpc,

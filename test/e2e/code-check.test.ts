@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startSignalingServer } from "../../signaling-server/src/index.js";
 import { sha256File, writeRandomFile } from "../helpers/files.js";
-import { startRelayServer } from "../helpers/mitm-server.js";
+import { type RelayServer, startRelayServer } from "../helpers/mitm-server.js";
 import { useTempDir } from "../helpers/temp-dir.js";
 import { kad, type Running, startSend } from "../helpers/transfer-cli.js";
 
@@ -97,6 +97,19 @@ describe("a wrong code", () => {
   });
 });
 
+/** Runs `test` against a relay in front of the server, closed afterwards whatever happens. */
+async function withRelay(
+  options: Parameters<typeof startRelayServer>[1],
+  test: (relay: RelayServer) => Promise<void>,
+): Promise<void> {
+  const relay = await startRelayServer(server.url, options);
+  try {
+    await test(relay);
+  } finally {
+    await relay.close();
+  }
+}
+
 /** Sends a.bin of `bytes` through `relayUrl` into dir/out; resolves once both sides exited. */
 async function transferThrough(relayUrl: string, bytes: number) {
   const dir = await useTempDir();
@@ -122,8 +135,7 @@ async function sendThrough(
 
 describe("a recording server", () => {
   it("never receives the secret part of the code", async () => {
-    const relay = await startRelayServer(server.url, { intercept: false });
-    try {
+    await withRelay({ intercept: false }, async (relay) => {
       const { code } = await sendThrough(relay.url, 10_000);
       const secret = code.split("-").slice(-2).join("-");
       const room = code.split("-").slice(0, -2).join("-");
@@ -131,9 +143,7 @@ describe("a recording server", () => {
       expect(everything).toContain(room);
       expect(everything).not.toContain(secret);
       expect(everything).not.toContain(code);
-    } finally {
-      await relay.close();
-    }
+    });
   });
 });
 
@@ -141,22 +151,18 @@ describe("a first connection that DTLS refuses", () => {
   // kad's early connection can lose a race inside libdatachannel and be
   // refused (session/peer-connect.ts); a spoiled fingerprint is refused the same way.
   it("is made again: the receiver waits for the second initiate and the file arrives", async () => {
-    const relay = await startRelayServer(server.url, { intercept: false, spoilAnswers: 1 });
-    try {
+    await withRelay({ intercept: false, spoilAnswers: 1 }, async (relay) => {
       const { dir } = await sendThrough(relay.url, 100_000);
       const initiates = relay.received.filter((frame) => frame.includes('"type":"initiate"'));
       expect(initiates).toHaveLength(2);
       expect(await readdir(join(dir, "out"))).toEqual(["a.bin"]);
-    } finally {
-      await relay.close();
-    }
+    });
   });
 });
 
 describe("a server that changes every answer's fingerprint", () => {
   it("fails both sides with exit 3, saying the peer's certificate did not match", async () => {
-    const relay = await startRelayServer(server.url, { intercept: false, spoilAnswers: 10 });
-    try {
+    await withRelay({ intercept: false, spoilAnswers: 10 }, async (relay) => {
       const { dir, sender, receiver, sent, received } = await transferThrough(relay.url, 1_000);
       for (const [side, result] of [
         [sender, sent],
@@ -167,16 +173,13 @@ describe("a server that changes every answer's fingerprint", () => {
         expect(String(side.events.at(-1)?.message)).toContain("certificate did not match");
       }
       expect(await readdir(join(dir, "out"))).toEqual([]);
-    } finally {
-      await relay.close();
-    }
+    });
   });
 });
 
 describe("a server in the middle", () => {
   it("is caught: both sides exit with BAD_CODE, nothing is written, it sees none of the file", async () => {
-    const mitm = await startRelayServer(server.url, { intercept: true });
-    try {
+    await withRelay({ intercept: true }, async (mitm) => {
       const dir = await useTempDir();
       await writeRandomFile(join(dir, "secret-plans.bin"), 50_000);
       const { sender, code } = await startSend(mitm.url, ["secret-plans.bin", "--timeout", "8"], {
@@ -196,8 +199,6 @@ describe("a server in the middle", () => {
       expect(seen.toString()).not.toContain("secret-plans");
       const file = await readFile(join(dir, "secret-plans.bin"));
       expect(seen.includes(file.subarray(0, 64))).toBe(false);
-    } finally {
-      await mitm.close();
-    }
+    });
   });
 });
