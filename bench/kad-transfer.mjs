@@ -3,6 +3,10 @@
 // together as the wormhole clients are, each a real process measured by GNU
 // time. The receiver's --json events ("file" .. "file-done")
 // also give the data phase, without process start, signaling and handshake.
+// Every kad process keeps its compile cache (src/launch/compile-cache.ts) in
+// the bench's own directory, written by a warm-up transfer (warmUpKad), so
+// each measured run starts as a user's second run of kad does.
+import { join } from "node:path";
 import { allExited, spawnMeasured } from "./measure.mjs";
 
 let transfers = 0;
@@ -61,8 +65,12 @@ function dataPhaseMs(events) {
  * `lanes`: KAD_LANES for both sides (undefined: kad's default).
  */
 export async function kadTransfer({ kad, source, outDir, dir, timeoutMs, lanes }) {
-  const env = lanes === undefined ? process.env : { ...process.env, KAD_LANES: String(lanes) };
-  const server = runNode([kad, "serve", "--port", "0", "--json"], { dir, stderr: "ignore" });
+  const env = {
+    ...process.env,
+    KAD_COMPILE_CACHE: join(dir, "compile-cache"),
+    ...(lanes === undefined ? {} : { KAD_LANES: String(lanes) }),
+  };
+  const server = runNode([kad, "serve", "--port", "0", "--json"], { dir, env, stderr: "ignore" });
   try {
     const { url } = await server.waitFor("listening");
     const code = uniqueCode();

@@ -3,6 +3,7 @@
  * and one place that knows how to shut it down so the process can exit.
  */
 import type * as NodeDataChannel from "node-datachannel";
+import { requireExternal } from "../util/external-module.js";
 
 type NativeModule = typeof NodeDataChannel;
 
@@ -13,8 +14,7 @@ type LogLevel = (typeof LOG_LEVELS)[number];
 
 export async function loadNative(): Promise<NativeModule> {
   if (!native) {
-    const module = await import("node-datachannel");
-    native = (module.default ?? module) as NativeModule;
+    native = requireExternal("node-datachannel") as NativeModule;
     logTo(native, process.env.KAD_WEBRTC_LOG);
   }
   return native;

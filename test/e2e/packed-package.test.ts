@@ -67,8 +67,10 @@ it("ships what runs and nothing else", () => {
     expect.arrayContaining([
       "bin/kad",
       "bin/kad-signaling-server",
-      "dist/cli.js",
-      "dist/server.js",
+      "bin/package.json",
+      "dist/launch.cjs",
+      "dist/cli.cjs",
+      "dist/server.cjs",
       "dist/web/index.html",
       "dist/web/app.js",
       "README.md",

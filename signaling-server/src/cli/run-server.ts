@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
 import { KadError } from "../../../src/util/errors.js";
+import { requireExternal } from "../../../src/util/external-module.js";
 import { toWebSocketUri } from "../instance-picker.js";
 import type { Logger } from "../observability/logger.js";
 import type { RedisTarget } from "../redis/redis-connection.js";
@@ -21,7 +22,7 @@ export function bundledWebRoot(): string | undefined {
 }
 
 export async function runServer(config: ServeConfig): Promise<void> {
-  const { pino } = await import("pino");
+  const { pino } = requireExternal("pino") as typeof import("pino");
   const logger = pino(
     { level: config.logLevel, base: { service: "kad-signaling" } },
     pino.destination(2),

@@ -5,6 +5,7 @@
  */
 import type { Cluster, Redis } from "ioredis";
 import { KadError } from "../../../src/util/errors.js";
+import { requireExternal } from "../../../src/util/external-module.js";
 
 export type RedisClient = Redis | Cluster;
 
@@ -96,7 +97,7 @@ export async function createRedisClient(
   /** On a Cluster: subscribe through one connection per shard (sharded pub/sub). */
   shardedSubscriber = false,
 ): Promise<RedisClient> {
-  const { Cluster, Redis } = await import("ioredis");
+  const { Cluster, Redis } = requireExternal("ioredis") as typeof import("ioredis");
   const common = {
     ...(target.password === undefined ? {} : { password: target.password }),
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
