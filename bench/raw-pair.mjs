@@ -22,6 +22,19 @@ function kill(child) {
   child.kill();
 }
 
+/**
+ * The peers never connected. libdatachannel can lose a race when ICE
+ * connects inside setRemoteDescription, before the peer's fingerprint is
+ * stored, and DTLS then refuses the peer (kad retries such an attempt, see
+ * src/session/peer-connect.ts); `connectionFailed` marks it for a caller that
+ * wants to try again.
+ */
+function connectionFailed(states) {
+  return Object.assign(new Error(`raw peers did not connect; states: ${JSON.stringify(states)}`), {
+    connectionFailed: true,
+  });
+}
+
 // `mtu`: the SCTP MTU of both peers (default: libdatachannel's 1200).
 export function runRawTransfer(sourceFile, targetFile, { timeoutMs = 50_000, prefix, mtu } = {}) {
   const sender = forkPeer("send", sourceFile, prefix?.("sender"), mtu);
@@ -61,6 +74,7 @@ export function runRawTransfer(sourceFile, targetFile, { timeoutMs = 50_000, pre
           for (const queued of backlog.get(from).splice(0)) deliver(from, queued);
         } else if (message.kind === "state") {
           states[name].push(message.state);
+          if (message.state === "failed") stop(connectionFailed(states));
         } else if (message.kind === "result") {
           results[name] = message;
           if (results.sender && results.receiver) {

@@ -10,7 +10,18 @@ import { runRawTransfer } from "./raw-pair.mjs";
 /** What kad uses when ICE is bound to loopback (src/session/ice.ts LOOPBACK_SCTP_MTU). */
 export const KAD_LOOPBACK_MTU = 4000;
 
-async function rawTransfer({ source, outDir, dir, timeoutMs, mtu }) {
+/** Tries again once when the peers did not connect (raw-pair.mjs connectionFailed). */
+async function rawTransfer(options) {
+  try {
+    return await rawTransferOnce(options);
+  } catch (error) {
+    if (!error.connectionFailed) throw error;
+    process.stderr.write(`raw: ${error.message}; trying again\n`);
+    return rawTransferOnce(options);
+  }
+}
+
+async function rawTransferOnce({ source, outDir, dir, timeoutMs, mtu }) {
   const sides = { sender: measurement(dir), receiver: measurement(dir) };
   const startedAt = performance.now();
   const { receiver, exited } = await runRawTransfer(source, join(outDir, "raw.bin"), {
