@@ -19,6 +19,8 @@
  */
 import { createHash } from "node:crypto";
 import {
+  accessSync,
+  constants as fsConstants,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -83,14 +85,35 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
-/** Writes the cache under a temporary name, then renames it; drops this command's older ones. */
-export function writeCache(file: string, data: Buffer): void {
+/**
+ * The directory and its parent (~/.cache), each 0700 when made here. Not
+ * mkdir's recursive mode: on a path that cannot hold a directory (under
+ * /proc) Node's spins forever on ENOENT.
+ */
+function makeDirectory(dir: string): void {
+  for (const path of [dirname(dir), dir]) {
+    try {
+      mkdirSync(path, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+}
+
+/**
+ * Writes the cache `makeData` returns under a temporary name, then renames
+ * it, and drops this command's older ones. The data is made only once the
+ * directory is known to be usable: a home that cannot take a cache costs
+ * each run nothing.
+ */
+export function writeCache(file: string, makeData: () => Buffer): void {
   const dir = dirname(file);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirectory(dir);
     if (!isPrivateDirectory(dir)) return;
+    accessSync(dir, fsConstants.W_OK);
     const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, data, { mode: 0o600 });
+    writeFileSync(temporary, makeData(), { mode: 0o600 });
     renameSync(temporary, file);
     const command = basename(file).split("-")[0];
     for (const name of readdirSync(dir)) {
@@ -119,7 +142,7 @@ export function runBundle(bundlePath: string, bundle: Buffer, cacheFile: string 
   if (cacheFile !== undefined && (!cached || script.cachedDataRejected)) {
     // Made at exit, so it holds every function this run compiled, not only the top level.
     process.once("exit", (code) => {
-      if (code === 0) writeCache(cacheFile, script.createCachedData());
+      if (code === 0) writeCache(cacheFile, () => script.createCachedData());
     });
   }
   const module = { exports: {} };

@@ -1,6 +1,6 @@
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   cacheDirectory,
   cachedCommand,
@@ -78,10 +78,10 @@ describe("isPrivateDirectory", () => {
 });
 
 describe("writeCache", () => {
-  it("creates a private directory and a file only its owner can read", async () => {
-    const dir = join(await useTempDir(), "deep", "kad");
+  it("creates a private directory (and its parent) and a file only its owner can read", async () => {
+    const dir = join(await useTempDir(), "cache", "kad");
     const file = join(dir, "send-v20-x64-0123456789abcdef.v8cache");
-    writeCache(file, Buffer.from("cache bytes"));
+    writeCache(file, () => Buffer.from("cache bytes"));
     expect(await readFile(file, "utf8")).toBe("cache bytes");
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
@@ -93,18 +93,26 @@ describe("writeCache", () => {
     await chmod(dir, 0o700);
     await writeFile(join(dir, "send-v20-x64-aaaaaaaaaaaaaaaa.v8cache"), "old send");
     await writeFile(join(dir, "receive-v20-x64-aaaaaaaaaaaaaaaa.v8cache"), "receive");
-    writeCache(join(dir, "send-v20-x64-bbbbbbbbbbbbbbbb.v8cache"), Buffer.from("new send"));
+    writeCache(join(dir, "send-v20-x64-bbbbbbbbbbbbbbbb.v8cache"), () => Buffer.from("new send"));
     expect((await readdir(dir)).sort()).toEqual([
       "receive-v20-x64-aaaaaaaaaaaaaaaa.v8cache",
       "send-v20-x64-bbbbbbbbbbbbbbbb.v8cache",
     ]);
   });
 
-  it("writes nothing into a directory others can write to", async () => {
+  it("writes nothing into a directory others can write to, and makes no data for it", async () => {
     const dir = join(await useTempDir(), "shared");
     await mkdir(dir);
     await chmod(dir, 0o777);
-    writeCache(join(dir, "send-v20-x64-0123456789abcdef.v8cache"), Buffer.from("x"));
+    const makeData = vi.fn(() => Buffer.from("x"));
+    writeCache(join(dir, "send-v20-x64-0123456789abcdef.v8cache"), makeData);
     expect(await readdir(dir)).toEqual([]);
+    expect(makeData).not.toHaveBeenCalled();
+  });
+
+  it("makes no data where no directory can be made", () => {
+    const makeData = vi.fn(() => Buffer.from("x"));
+    writeCache("/proc/kad-cache/send-v20-x64-0123456789abcdef.v8cache", makeData);
+    expect(makeData).not.toHaveBeenCalled();
   });
 });
