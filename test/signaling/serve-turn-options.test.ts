@@ -1,10 +1,10 @@
 /** `kad serve --turn-url/--turn-secret-file`: what a wrong TURN set-up says, and the secret kept out of argv. */
 import { spawnSync } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { resolveServeConfig } from "../../signaling-server/src/cli/serve-options.js";
+import { useTempDir } from "../helpers/temp-dir.js";
 
 const KAD = new URL("../../bin/kad", import.meta.url).pathname;
 
@@ -49,7 +49,7 @@ it.each<[string, string[], RegExp, NodeJS.ProcessEnv?]>([
 });
 
 it("reads the secret from a file or the environment; flags win over KAD_TURN_URLS", async () => {
-  const file = join(await mkdtemp(join(tmpdir(), "kad-turn-")), "secret");
+  const file = join(await useTempDir("kad-turn-"), "secret");
   await writeFile(file, "from-file\n");
   const env = { KAD_TURN_URLS: "turn:a:3478,turns:a:5349", KAD_TURN_SECRET: "from-env" };
   expect(resolveServeConfig({}, env, undefined).turn).toEqual({
