@@ -7,7 +7,6 @@ import { receiveCommand } from "./commands/receive.js";
 import { sendCommand } from "./commands/send.js";
 import { serveCommand } from "./commands/serve.js";
 import { kadErrorText, unexpectedErrorText } from "./output/failure-text.js";
-import { sweepArrayBuffersAtOnce } from "./v8-flags.js";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -36,7 +35,6 @@ export function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<number> {
-  sweepArrayBuffersAtOnce();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

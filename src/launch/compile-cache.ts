@@ -34,7 +34,7 @@ import { basename, dirname, join } from "node:path";
 import { constants, Script } from "node:vm";
 
 /** The commands whose runs are cached. */
-export const CACHED_COMMANDS: readonly string[] = ["send", "receive", "serve", "doctor"];
+const CACHED_COMMANDS: readonly string[] = ["send", "receive", "serve", "doctor"];
 const HELP_FLAGS = ["-h", "--help", "-V", "--version"];
 
 /**

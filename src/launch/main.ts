@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { sweepArrayBuffersAtOnce } from "../cli/v8-flags.js";
 import { cacheDirectory, cachedCommand, cacheFileName, runBundle } from "./compile-cache.js";
+import { sweepArrayBuffersAtOnce } from "./v8-flags.js";
 
 function home(): string {
   try {
@@ -23,7 +23,7 @@ function cacheFileFor(args: string[], bundle: Buffer): string | undefined {
   return join(dir, cacheFileName(command, bundle, `${process.version}-${process.arch}`));
 }
 
-// Before anything is compiled: V8 refuses a cache made under other flags.
+// Set here, once, before anything is compiled: V8 refuses a cache made under other flags.
 sweepArrayBuffersAtOnce();
 const bundlePath = join(__dirname, "cli.cjs");
 const bundle = readFileSync(bundlePath);

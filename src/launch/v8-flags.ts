@@ -6,7 +6,8 @@
  * later, and that count is charged against the old generation's limit: the
  * receiver then ran a full mark-compact about every 180 ms of a transfer
  * (`node --trace-gc`, 256 MiB: 7 of them; swept at once: 1). The flag is
- * read at each sweep, so setting it at start-up takes effect.
+ * read at each sweep, so setting it at start-up takes effect; the launcher
+ * sets it before it compiles the CLI.
  */
 import { setFlagsFromString } from "node:v8";
 
