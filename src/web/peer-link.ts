@@ -9,6 +9,7 @@ import { type HandshakePeer, runInitiator, runResponder } from "../protocol/init
 import { MAX_CANDIDATES } from "../protocol/limits.js";
 import { SHARE_CHANNEL_LABEL } from "../protocol/share-messages.js";
 import type { Candidate, SessionDescription } from "../protocol/signaling-messages.js";
+import { connectFailure } from "./connect-failure.js";
 import { toPageError } from "./kad-errors.js";
 import { PageError } from "./page-error.js";
 import type { IncomingInitiate, Signaling } from "./signaling.js";
@@ -190,18 +191,14 @@ function connected(
   remoteArrival: Promise<{ channel: RTCDataChannel; inbox: Inbox }>,
 ): Promise<PeerLink> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(), CONNECT_TIMEOUT_MS);
-    const fail = () => {
+    const timer = setTimeout(() => fail(true), CONNECT_TIMEOUT_MS);
+    const fail = (timedOut: boolean) => {
       clearTimeout(timer);
-      reject(
-        new PageError(
-          "peer-unreachable",
-          "Could not open a direct connection to the other side. Are both devices on the same network, or can they reach each other?",
-        ),
-      );
+      const { connectionState, iceConnectionState } = pc;
+      reject(connectFailure({ timedOut, connectionState, iceConnectionState }, CONNECT_TIMEOUT_MS));
     };
     pc.addEventListener("connectionstatechange", () => {
-      if (pc.connectionState === "failed" || pc.connectionState === "closed") fail();
+      if (pc.connectionState === "failed" || pc.connectionState === "closed") fail(false);
     });
     const ownOpen = new Promise<void>((done) => {
       if (own.readyState === "open") done();

@@ -160,3 +160,25 @@ it("refuses a hostile sender's session end in the middle of a file, and adds no 
   );
   expect(await page.locator(".transfer .transfer-note").count()).toBe(0);
 });
+
+it("says the encrypted connection failed when the sender's certificate is not the one its offer names", async () => {
+  const dir = await useTempDir();
+  const source = join(dir, "forged.bin");
+  await writeRandomFile(source, 1000);
+  const room = "forged-fingerprint-1";
+  const sender = referencePeer({
+    role: "send",
+    room,
+    files: [{ path: source }],
+    forgeFingerprint: true,
+  });
+  await sender.waitForEvent((event) => event.event === "ready");
+  const browser = await env.launch();
+  const page = await openPage(browser.context, `${env.secureOrigin}/#/${room}`);
+  const row = page.locator(".transfer[data-state=failed]");
+  await row.waitFor({ timeout: 30_000 });
+  expect(await row.locator(".transfer-status").textContent()).toContain(
+    "Reached the other side, but the encrypted connection failed",
+  );
+  expect(await page.locator("a[download]").count()).toBe(0);
+});

@@ -8,6 +8,7 @@
 //           send:    files: [{ path, name?, type?, extraBytes?, kad?, repeat?: { text, count },
 //                    after? }], chunkBytes (default 128),
 //                    hostileOffer? (an SDP string to send instead of the real offer),
+//                    forgeFingerprint? (an offer naming another DTLS certificate),
 //                    gated? (wait for a line on stdin before each file),
 //                    stay? (like an open browser tab: stay in the room after the
 //                           last file until a line on stdin or its end)
@@ -208,6 +209,12 @@ function newPeerConnection() {
   return { pc, state };
 }
 
+function forgedFingerprint(sdp) {
+  const digest = createHash("sha256").update(randomUUID()).digest("hex").toUpperCase();
+  const forged = digest.match(/../g).join(":");
+  return sdp.replace(/a=fingerprint:sha-256 [0-9A-F:]+/, `a=fingerprint:sha-256 ${forged}`);
+}
+
 function addCandidates(pc, list) {
   for (const c of list) if (c.candidate) pc.addRemoteCandidate(c.candidate, c.sdpMid ?? "0");
 }
@@ -263,6 +270,8 @@ async function sendOneFile(targetId, file) {
   const offer = await state.description;
   // Hostile mode: an offer that is not SDP at all.
   if (config.hostileOffer) offer.sdp = config.hostileOffer;
+  // Hostile mode: an offer naming another certificate, as a server in the middle would.
+  if (config.forgeFingerprint) offer.sdp = forgedFingerprint(offer.sdp);
   const answered = await request("initiate", { id: targetId, offerSDP: offer });
   pc.setRemoteDescription(answered.payload.sdp, answered.payload.type);
   const candidates = await state.gathered;
