@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { expect, it } from "vitest";
+import { expect, it, onTestFailed } from "vitest";
 import {
   createRoom,
   openPage,
@@ -28,9 +28,14 @@ interface SavedTypes {
   savedBlobTypes: string[];
 }
 
+/** On a failed test, its libdatachannel warnings tell a connection's failure apart. */
 function referencePeer(config: Record<string, unknown>) {
   const full = { server: env.secureOrigin, bind: env.namespace.address, ...config };
-  return watchKad(env.node(REFERENCE_PEER, [JSON.stringify(full)]));
+  const peer = watchKad(env.node(REFERENCE_PEER, [JSON.stringify(full)]));
+  onTestFailed(() => {
+    console.error(`reference peer (room ${String(config.room)}) stderr:\n${peer.stderr()}`);
+  });
+  return peer;
 }
 
 it("receives from an original-style sender (128-byte chunks, no checksum)", async () => {

@@ -28,7 +28,10 @@ export interface BrowserEnv {
     args: string[],
     options?: { env?: NodeJS.ProcessEnv; stdin?: "pipe" | "ignore" },
   ): ChildProcess;
-  /** `node SCRIPT ARGS...` inside the namespace (stdout and stderr piped). */
+  /**
+   * `node SCRIPT ARGS...` inside the namespace (stdout and stderr piped), with
+   * KAD_WEBRTC_LOG=warning: the reference peer then logs why a connection failed.
+   */
   node(script: string, args: string[]): ChildProcess;
   close(): Promise<void>;
 }
@@ -99,6 +102,7 @@ export async function startBrowserEnv(serveArgs: string[] = []): Promise<Browser
         track(
           namespace.spawnInside(process.execPath, [script, ...args], {
             stdio: ["ignore", "pipe", "pipe"],
+            env: { ...process.env, KAD_WEBRTC_LOG: "warning" },
           }),
         ),
       close: async () => {

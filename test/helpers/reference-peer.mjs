@@ -37,6 +37,20 @@ import { createInterface } from "node:readline";
 import nodeDataChannel from "node-datachannel";
 import { WebSocket } from "ws";
 
+// As kad does (src/webrtc/native.ts): KAD_WEBRTC_LOG=warning puts libdatachannel's
+// own log on stderr, so a test that fails on a connection can show why.
+const WEBRTC_LOG_LEVELS = ["Verbose", "Debug", "Info", "Warning", "Error", "Fatal"];
+const webrtcLogLevel = WEBRTC_LOG_LEVELS.find(
+  (name) => name.toLowerCase() === process.env.KAD_WEBRTC_LOG?.toLowerCase(),
+);
+if (webrtcLogLevel) {
+  nodeDataChannel.initLogger(webrtcLogLevel, (severity, message) => {
+    try {
+      process.stderr.write(`${performance.now().toFixed(0)} ms webrtc ${severity}: ${message}\n`);
+    } catch {}
+  });
+}
+
 const config = JSON.parse(process.argv[2] ?? "{}");
 const peers = [];
 // Every data channel, ours and the peer's: closed before cleanup() (below).
