@@ -45,14 +45,20 @@ export async function launchChromium(
   const [command, args] = namespace.wrap(CHROMIUM_PATH, []);
   await writeFile(wrapper, `#!/bin/sh\nexec ${command} ${args.join(" ")} "$@"\n`);
   await chmod(wrapper, 0o755);
-  const context = await chromium.launchPersistentContext(join(directory, "profile"), {
-    executablePath: wrapper,
-    args: [...CHROMIUM_FLAGS, ...extraFlags],
-    headless: true,
-    acceptDownloads: true,
-    downloadsPath: join(directory, "downloads"),
-    viewport: { width: 900, height: 900 },
-  });
+  const context = await chromium
+    .launchPersistentContext(join(directory, "profile"), {
+      executablePath: wrapper,
+      args: [...CHROMIUM_FLAGS, ...extraFlags],
+      headless: true,
+      acceptDownloads: true,
+      downloadsPath: join(directory, "downloads"),
+      viewport: { width: 900, height: 900 },
+    })
+    .catch(async (error: unknown) => {
+      // A browser that does not start (not installed, say) leaves no directory behind.
+      await rm(directory, { recursive: true, force: true });
+      throw error;
+    });
   return {
     context,
     directory,
