@@ -47,3 +47,15 @@ export function hasRelay(servers: IceServerSpec[]): boolean {
     typeof server === "string" ? /^turns?:/.test(server) : server.relayType !== undefined,
   );
 }
+
+/**
+ * The hosts of the TURN servers in the list: a candidate at one of them that
+ * the peer never signalled is its relayed address (selected-path.ts).
+ */
+export function relayHosts(servers: IceServerSpec[]): string[] {
+  return servers.flatMap((server) => {
+    if (typeof server !== "string") return server.relayType ? [server.hostname] : [];
+    const hostname = parseTurnUrl(server.replace(/^(turns?:)[^@]*@/, "$1"))?.hostname;
+    return hostname ? [hostname] : [];
+  });
+}

@@ -12,7 +12,7 @@ import type { Candidate, SessionDescription } from "../protocol/signaling-messag
 import { KadError } from "../util/errors.js";
 import { RtcChannel } from "./channel.js";
 import { ConnectionWatch } from "./connection-watch.js";
-import { hasRelay, type IceServerSpec } from "./ice-servers.js";
+import { hasRelay, type IceServerSpec, relayHosts } from "./ice-servers.js";
 import { guarded, loadNative } from "./native.js";
 import { HandshakeRefused, noPathError } from "./no-path.js";
 import { asksRelayOnly, markRelayOnly } from "./relay-only-offer.js";
@@ -170,7 +170,14 @@ export class RtcPeer implements HandshakePeer {
       own: this.localCandidateList.map((c) => c.candidate),
       remote: this.remoteCandidateLines,
     };
-    return describePath(pair.local, pair.remote, signalled, this.ice.policy === "relay");
+    const relayOnly = this.ice.policy === "relay";
+    return describePath(
+      pair.local,
+      pair.remote,
+      signalled,
+      relayOnly,
+      relayHosts(this.ice.iceServers),
+    );
   }
 
   /**

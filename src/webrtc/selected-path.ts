@@ -3,6 +3,9 @@
  * may misname the type of a selected candidate (a relayed local one was seen
  * reported as `host`), so each end takes the type of the signalled candidate
  * with its address and port, and the reported type only when none matches.
+ * An end that was never signalled but sits at a TURN server's address is a
+ * relayed one: under load a peer's relay candidate can come after its list
+ * went out, and its relayed address is then first seen as peer-reflexive.
  */
 
 export type CandidateType = "host" | "srflx" | "prflx" | "relay" | "unknown";
@@ -66,11 +69,13 @@ export function describePath(
   remote: SelectedEnd,
   signalled: { own: string[]; remote: string[] },
   relayOnly: boolean,
+  relayHosts: readonly string[] = [],
 ): PeerPath {
-  const localType = relayOnly
-    ? "relay"
-    : (signalledType(local, signalled.own) ?? candidateType(local.type));
-  const remoteType = signalledType(remote, signalled.remote) ?? candidateType(remote.type);
+  const typeOf = (end: SelectedEnd, lines: string[]): CandidateType =>
+    signalledType(end, lines) ??
+    (relayHosts.includes(end.address) ? "relay" : candidateType(end.type));
+  const localType = relayOnly ? "relay" : typeOf(local, signalled.own);
+  const remoteType = typeOf(remote, signalled.remote);
   if (localType === "relay" || remoteType === "relay") {
     const via = localType === "relay" ? local.address : remote.address;
     return { path: "relay", route: "relay", local: localType, remote: remoteType, via };

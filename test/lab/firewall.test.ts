@@ -49,10 +49,8 @@ describe("firewall routers: no direct path between the hosts", () => {
       expect(received.code, received.stderr).toBe(0);
       expect(await sha256File(join(out, "relayed.bin"))).toBe(sha256);
       for (const events of [sender.events, receiver.events]) {
-        expect(events.find((e) => e.event === "path")).toMatchObject({
-          path: "relay",
-          via: "198.18.100.1",
-        });
+        const path = events.find((e) => e.event === "path");
+        expect(path, JSON.stringify(path)).toMatchObject({ path: "relay", via: "198.18.100.1" });
       }
     } finally {
       await services.close();

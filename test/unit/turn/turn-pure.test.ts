@@ -1,7 +1,7 @@
 /** Pure parts of TURN support: the REST password, URL parsing, and the reported path. */
 import { describe, expect, it } from "vitest";
 import { stunUrlsFor, turnPassword } from "../../../signaling-server/src/turn/turn-credentials.js";
-import { parseTurnUrl, toNativeIceServers } from "../../../src/webrtc/ice-servers.js";
+import { parseTurnUrl, relayHosts, toNativeIceServers } from "../../../src/webrtc/ice-servers.js";
 import { asksRelayOnly, markRelayOnly } from "../../../src/webrtc/relay-only-offer.js";
 import { describePath } from "../../../src/webrtc/selected-path.js";
 
@@ -120,6 +120,51 @@ describe("describePath", () => {
       false,
     );
     expect(path).toEqual(expected);
+  });
+
+  // The peer's relay candidate came after its list went out: first seen as peer-reflexive.
+  it("counts an unsignalled end at a TURN server's address as relayed", () => {
+    const local = { address: "10.0.0.2", port: 5000, type: "host" };
+    const relayed = { address: "203.0.113.50", port: 8000, type: "prflx" };
+    expect(describePath(local, relayed, { own, remote }, false, ["203.0.113.50"])).toEqual({
+      path: "relay",
+      route: "relay",
+      local: "host",
+      remote: "relay",
+      via: "203.0.113.50",
+    });
+    expect(describePath(local, relayed, { own, remote }, false, [])).toMatchObject({
+      path: "direct",
+    });
+  });
+
+  it("keeps a signalled host at a TURN server's address direct (a peer on the server itself)", () => {
+    const local = { address: "10.0.0.2", port: 5000, type: "host" };
+    const onServer = { address: "203.0.113.50", port: 9000, type: "host" };
+    const signalled = { own, remote: ["candidate:1 1 UDP 1 203.0.113.50 9000 typ host"] };
+    expect(describePath(local, onServer, signalled, false, ["203.0.113.50"])).toMatchObject({
+      path: "direct",
+      remote: "host",
+    });
+  });
+});
+
+describe("relayHosts", () => {
+  it("lists the hosts of TURN servers, objects and URLs alike, and no STUN server", () => {
+    expect(
+      relayHosts([
+        "stun:s.example:3478",
+        {
+          hostname: "198.18.100.1",
+          port: 3478,
+          relayType: "TurnUdp",
+          username: "u",
+          password: "p",
+        },
+        "turn:user:pass@t.example:3478",
+        "turns:[2001:db8::1]:5349",
+      ]),
+    ).toEqual(["198.18.100.1", "t.example", "2001:db8::1"]);
   });
 });
 
