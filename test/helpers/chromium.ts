@@ -8,6 +8,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
+import { reportPagesOnFailure } from "./browser-artifacts.js";
 import type { NetNamespace } from "./netns.js";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -59,6 +60,7 @@ export async function launchChromium(
       await rm(directory, { recursive: true, force: true });
       throw error;
     });
+  reportPagesOnFailure(context);
   return {
     context,
     directory,
