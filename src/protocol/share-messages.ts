@@ -28,7 +28,7 @@
  *   3. {"kad":"eof","bytes":N,"sha256":HEX}              only after the receiver's hello
  *   4. {"kad":"end","files":N,"bytes":N}                 only after the receiver's hello,
  *                                                        after the last file's ack: session over
- *   {"kad":"lane",...}, {"kad":"stripe",...}             only in a session with lanes (see Lanes)
+ *   {"kad":"lane",...}, {"kad":"stripe",...}             only after a hello with lanes (see Lanes)
  *
  * Receiver's own channel (receiver -> sender; an original sender only logs it)
  *   {"kad":"hello","v":1}             sent as soon as the channel opens: "I am kad"
@@ -74,11 +74,12 @@
  * Stream (size unknown, e.g. stdin): metadata `size` is -1 and `kad.stream` is
  * true; sent only to a receiver that said hello. The eof message gives the length.
  *
- * Lanes (both sides kad, a session, the code proved): one association is
- * CPU-bound per packet, so a sender with a large file may open up to
- * "lanes" (from the hello) extra peer connections and stripe file bytes over
- * them. Their set-up travels on the share channels, inside the connection
- * the PAKE authenticated, so their DTLS fingerprints are as trusted as its:
+ * Lanes (both sides kad, the code proved; a session, or the one file of
+ * `kad receive -o -`): one association is CPU-bound per packet, so a sender
+ * with a large file may open up to "lanes" (from the hello) extra peer
+ * connections and stripe file bytes over them. Their set-up travels on the
+ * share channels, inside the connection the PAKE authenticated, so their
+ * DTLS fingerprints are as trusted as its:
  *
  *   sender                                        receiver
  *     |  --- {"kad":"lane","lane":i,"offer":{type,sdp},"candidates":[...]} -->  |

@@ -225,7 +225,7 @@ export async function receiveOne(
   const single = context.config.output === "-";
   const { secret, room } = context.code;
   // Lanes are set up inside the connection the code check authenticated: only with a secret.
-  const laneCount = !single && secret !== undefined ? context.lanes : 0;
+  const laneCount = secret !== undefined ? context.lanes : 0;
   const hello: ReceiverExtension = {
     kad: "hello",
     v: KAD_SHARE_VERSION,

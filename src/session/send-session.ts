@@ -272,10 +272,7 @@ async function sendOverOneConnection(run: SendRun, link: FileLink): Promise<void
     fail: (error) => run.scope.fail(error),
   });
   lanes?.opened.finish();
-  const used = [...(lanes?.striped.bytesPerLane ?? [])].filter(
-    ([lane, bytes]) => lane > 0 && bytes,
-  );
-  run.lanesUsed = used.length;
+  run.lanesUsed = lanesCarryingBytes(lanes?.striped);
 }
 
 /** Extra connections for a large file, when the receiver takes them (engine/striped-channel.ts). */
@@ -294,7 +291,10 @@ async function startLanes(
   return { striped, opened };
 }
 
-/** An original browser, or a kad receiver without sessions: one connection per file. */
+/**
+ * An original browser, or a kad receiver without sessions: one connection
+ * per file; for `kad receive -o -` (one file), with lanes if it offered them.
+ */
 async function sendConnectionPerFile(
   run: SendRun,
   first: FileLink,
@@ -307,13 +307,22 @@ async function sendConnectionPerFile(
       link = await reconnect();
       await link.replies.waitForHello(kadReceiver ? HELLO_WAIT_MS : 0);
     }
-    const context = sendContext(link, false, run.config.resume);
+    // Lanes live as long as the send: only for a receiver that takes just this one file.
+    const lanes = link.replies.takesOneFile ? await startLanes(run, link) : undefined;
+    const context = sendContext(link, false, run.config.resume, lanes?.striped);
     const file = await outgoingFile(source, run.config.stdin);
     const sent = await sendBytes(run, context, source, index, file);
     await run.scope.race(confirmFile(file, sent, context));
+    lanes?.opened.finish();
+    run.lanesUsed = Math.max(run.lanesUsed, lanesCarryingBytes(lanes?.striped));
     await reportConfirmed(run, source, file, sent);
     link.active = false;
   }
+}
+
+/** Extra lanes (not the share channel, lane 0) that carried bytes. */
+function lanesCarryingBytes(striped: StripedChannel | undefined): number {
+  return [...(striped?.bytesPerLane ?? [])].filter(([lane, bytes]) => lane > 0 && bytes).length;
 }
 
 function sendContext(

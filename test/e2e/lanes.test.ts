@@ -1,8 +1,10 @@
 /**
  * Lanes, end to end between two kad processes: a large file's bytes striped
- * over extra peer connections arrive intact and in order; a receiver that
- * turns lanes off (KAD_LANES=0) gets every byte over the one connection.
+ * over extra peer connections arrive intact and in order, into a directory
+ * or on a receiver's stdout (-o -); a receiver that turns lanes off
+ * (KAD_LANES=0) gets every byte over the one connection.
  */
+import { createHash } from "node:crypto";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,6 +63,28 @@ async function transfer(dir: string, receiverEnv: NodeJS.ProcessEnv = {}) {
 describe("lanes", () => {
   it("stripes a large file over extra connections; the receiver puts it together intact", async () => {
     const { done, diagnostics } = await transfer(await prepare());
+    expect(done?.lanes ?? 0, diagnostics).toBeGreaterThanOrEqual(1);
+  });
+
+  it("stripes a file for kad receive -o - too; stdout gets every byte in order", async () => {
+    const dir = await prepare();
+    const env = { KAD_LANES: "2" };
+    const { sender, code } = await startSend(server.url, ["large.bin"], { cwd: dir, env });
+    const receiver = kad(["receive", "--server", server.url, "-o", "-", code], {
+      cwd: dir,
+      env,
+      json: false,
+    });
+    const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(received.code, received.stderr).toBe(0);
+    expect(received.stdout.length).toBe(LARGE_BYTES);
+    expect(createHash("sha256").update(received.stdout).digest("hex")).toBe(
+      await sha256File(join(dir, "large.bin")),
+    );
+    const done = sender.events.find((e) => e.event === "done");
+    const diagnostics =
+      sent.stderr + JSON.stringify(sender.events.filter((e) => e.event !== "progress"));
     expect(done?.lanes ?? 0, diagnostics).toBeGreaterThanOrEqual(1);
   });
 
