@@ -31,11 +31,23 @@ interface SavedTypes {
 /** On a failed test, its libdatachannel warnings tell a connection's failure apart. */
 function referencePeer(config: Record<string, unknown>) {
   const full = { server: env.secureOrigin, bind: env.namespace.address, ...config };
-  const peer = watchKad(env.node(REFERENCE_PEER, [JSON.stringify(full)]));
+  const logged = { KAD_WEBRTC_LOG: "warning" };
+  const peer = watchKad(env.node(REFERENCE_PEER, [JSON.stringify(full)], logged));
   onTestFailed(() => {
     console.error(`reference peer (room ${String(config.room)}) stderr:\n${peer.stderr()}`);
   });
   return peer;
+}
+
+/** A reference sender whose file the page must refuse, and the page's failed row for it. */
+async function refusedByPage(room: string, config: Record<string, unknown>, timeout: number) {
+  const sender = referencePeer({ role: "send", room, ...config });
+  await sender.waitForEvent((event) => event.event === "ready");
+  const browser = await env.launch();
+  const page = await openPage(browser.context, `${env.secureOrigin}/#/${room}`);
+  const row = page.locator(".transfer[data-state=failed]");
+  await row.waitFor({ timeout });
+  return { page, row };
 }
 
 it("receives from an original-style sender (128-byte chunks, no checksum)", async () => {
@@ -94,15 +106,8 @@ it("refuses a hostile sender that sends more than it announced, under a path-lik
   const dir = await useTempDir();
   const source = join(dir, "payload.bin");
   await writeRandomFile(source, 10_000);
-  const room = "hostile-sends-1";
   const files = [{ path: source, name: "../../.bashrc", extraBytes: 5_000 }];
-  const sender = referencePeer({ role: "send", room, files, chunkBytes: 4096 });
-  await sender.waitForEvent((event) => event.event === "ready");
-
-  const browser = await env.launch();
-  const page = await openPage(browser.context, `${env.secureOrigin}/#/${room}`);
-  const row = page.locator(".transfer[data-state=failed]");
-  await row.waitFor({ timeout: 30_000 });
+  const { page, row } = await refusedByPage("hostile-sends-1", { files, chunkBytes: 4096 }, 30_000);
   expect(await row.locator(".transfer-name").textContent()).toBe(".bashrc");
   expect(await row.locator(".transfer-status").textContent()).toBe(
     "The sender sent more than the 10000 bytes it announced.",
@@ -144,7 +149,6 @@ it("refuses a hostile sender's session end in the middle of a file, and adds no 
   const dir = await useTempDir();
   const source = join(dir, "flood.bin");
   await writeRandomFile(source, 1000);
-  const room = "hostile-ends-1";
   const end = JSON.stringify({ kad: "end", files: 1, bytes: 1000 });
   const files = [
     {
@@ -154,12 +158,7 @@ it("refuses a hostile sender's session end in the middle of a file, and adds no 
       after: [JSON.stringify({ kad: "error", code: "PROTOCOL", message: "flood over" })],
     },
   ];
-  const sender = referencePeer({ role: "send", room, files });
-  await sender.waitForEvent((event) => event.event === "ready");
-  const browser = await env.launch();
-  const page = await openPage(browser.context, `${env.secureOrigin}/#/${room}`);
-  const row = page.locator(".transfer[data-state=failed]");
-  await row.waitFor({ timeout: 60_000 });
+  const { page, row } = await refusedByPage("hostile-ends-1", { files }, 60_000);
   expect(await row.locator(".transfer-status").textContent()).toBe(
     "The sender ended before the file was complete.",
   );
@@ -170,18 +169,12 @@ it("says the encrypted connection failed when the sender's certificate is not th
   const dir = await useTempDir();
   const source = join(dir, "forged.bin");
   await writeRandomFile(source, 1000);
-  const room = "forged-fingerprint-1";
-  const sender = referencePeer({
-    role: "send",
-    room,
-    files: [{ path: source }],
-    forgeFingerprint: true,
-  });
-  await sender.waitForEvent((event) => event.event === "ready");
-  const browser = await env.launch();
-  const page = await openPage(browser.context, `${env.secureOrigin}/#/${room}`);
-  const row = page.locator(".transfer[data-state=failed]");
-  await row.waitFor({ timeout: 30_000 });
+  const files = [{ path: source }];
+  const { page, row } = await refusedByPage(
+    "forged-fingerprint-1",
+    { files, forgeFingerprint: true },
+    30_000,
+  );
   expect(await row.locator(".transfer-status").textContent()).toContain(
     "Reached the other side, but the encrypted connection failed",
   );

@@ -28,11 +28,8 @@ export interface BrowserEnv {
     args: string[],
     options?: { env?: NodeJS.ProcessEnv; stdin?: "pipe" | "ignore" },
   ): ChildProcess;
-  /**
-   * `node SCRIPT ARGS...` inside the namespace (stdout and stderr piped), with
-   * KAD_WEBRTC_LOG=warning: the reference peer then logs why a connection failed.
-   */
-  node(script: string, args: string[]): ChildProcess;
+  /** `node SCRIPT ARGS...` inside the namespace (stdout and stderr piped), `env` added. */
+  node(script: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess;
   close(): Promise<void>;
 }
 
@@ -98,11 +95,11 @@ export async function startBrowserEnv(serveArgs: string[] = []): Promise<Browser
             env: { ...process.env, KAD_BIND: namespace.address, NO_COLOR: "1", ...env },
           }),
         ),
-      node: (script, args) =>
+      node: (script, args, env = {}) =>
         track(
           namespace.spawnInside(process.execPath, [script, ...args], {
             stdio: ["ignore", "pipe", "pipe"],
-            env: { ...process.env, KAD_WEBRTC_LOG: "warning" },
+            env: { ...process.env, ...env },
           }),
         ),
       close: async () => {
