@@ -9,11 +9,6 @@ import { SignalingClient, type SocketLike } from "../protocol/signaling-client.j
 import { KadError } from "../util/errors.js";
 import { httpFetch } from "./http-fetch.js";
 
-/** How a kad sender names itself in the room; a receiver tells kad senders from browsers by it. */
-export const KAD_SENDER_PREFIX = "kad-sender-";
-/** How a kad receiver names itself; a sender skips the pause an original browser needs. */
-export const KAD_RECEIVER_PREFIX = "kad-receiver-";
-
 export const nodeFetch: FetchLike = httpFetch;
 
 export async function openSignaling(url: string): Promise<SignalingClient> {

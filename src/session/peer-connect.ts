@@ -14,9 +14,10 @@
  * before it stored the receiver's fingerprint, and DTLS refuses the
  * receiver ("unknown CA"). Such an attempt fails at once; it is made again
  * the usual way, and the kad receiver waits for that second initiate
- * (receive-one.ts SETUP_RETRY_GRACE_MS).
+ * (protocol/sender-retry.ts).
  */
 import type { HandshakePeer } from "../protocol/initiate-handshake.js";
+import { MIXED_ATTEMPT_MS } from "../protocol/sender-retry.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { hasRelay } from "../webrtc/ice-servers.js";
 import { HandshakeRefused, noPathError } from "../webrtc/no-path.js";
@@ -24,8 +25,6 @@ import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
 import type { EventSink } from "./events.js";
 import type { SessionScope } from "./scope.js";
 
-/** How long the attempt with every candidate may take before the relay-only one starts. */
-export const MIXED_ATTEMPT_MS = 5_000;
 /** Time for both data channels to open once the handshake is done. */
 export const CONNECT_TIMEOUT_MS = 20_000;
 

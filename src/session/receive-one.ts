@@ -10,6 +10,7 @@ import type { FileReceiver } from "../engine/file-receiver.js";
 import { LaneMerger } from "../engine/lane-merger.js";
 import { PakeGate, ReceiverPake } from "../engine/pake.js";
 import { type HandshakePeer, runResponder } from "../protocol/initiate-handshake.js";
+import { isKadSender, SETUP_RETRY_GRACE_MS } from "../protocol/sender-retry.js";
 import {
   encodeShareMessage,
   KAD_PAKE_VERSION,
@@ -24,7 +25,6 @@ import { KadError } from "../util/errors.js";
 import type { RtcChannel } from "../webrtc/channel.js";
 import { type IceConfig, RtcPeer } from "../webrtc/peer.js";
 import { fingerprintsOf, unverifiedWarning } from "./code-check.js";
-import { KAD_SENDER_PREFIX } from "./connections.js";
 import type { EventSink } from "./events.js";
 import type { InitiateInbox } from "./initiate-inbox.js";
 import { acceptLane } from "./lanes.js";
@@ -59,13 +59,6 @@ export interface ReceiveContext {
 
 /** Longest wait for a refusal to leave before the connection closes. */
 export const REFUSAL_FLUSH_MS = 1_000;
-/**
- * How long a connection from a kad sender that failed while being set up
- * waits for the sender's second try, whose initiate supersedes it: the
- * sender's first try may be refused by DTLS (session/peer-connect.ts).
- */
-export const SETUP_RETRY_GRACE_MS = 3_000;
-
 /** A receive that a newer initiate from the same sender replaced before any data. */
 export class Superseded extends Error {}
 
@@ -267,7 +260,7 @@ export async function receiveOne(
     });
     await scope.race(Promise.race([responding, superseded]));
     const fromKadSender = context.signaling.members.some(
-      (member) => member.id === initiate.from && member.name.startsWith(KAD_SENDER_PREFIX),
+      (member) => member.id === initiate.from && isKadSender(member.name),
     );
     const channel = fromKadSender
       ? peer.remoteChannel.promise.catch((error) => awaitRetry(error, superseded))

@@ -10,17 +10,13 @@ import type { Writable } from "node:stream";
 import { prepareShare } from "../engine/pake.js";
 import { requestServerIce } from "../protocol/ice-servers-client.js";
 import { newId } from "../protocol/mop-rpc.js";
+import { isKadSender, KAD_RECEIVER_PREFIX } from "../protocol/sender-retry.js";
 import type { IncomingInitiate } from "../protocol/signaling-client.js";
 import type { Member } from "../protocol/signaling-messages.js";
 import { PartialStore } from "../transfer/partials.js";
 import { KadError } from "../util/errors.js";
 import { loadNative, shutdownNative } from "../webrtc/native.js";
-import {
-  KAD_RECEIVER_PREFIX,
-  KAD_SENDER_PREFIX,
-  openSignaling,
-  serverLost,
-} from "./connections.js";
+import { openSignaling, serverLost } from "./connections.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";
 import { InitiateInbox } from "./initiate-inbox.js";
@@ -162,7 +158,7 @@ async function joinRoom(
 function preferKadSender(session: Session): void {
   const { signaling, inbox, scope } = session;
   const choose = (members: Member[]) => {
-    const kadSender = members.find((member) => member.name.startsWith(KAD_SENDER_PREFIX));
+    const kadSender = members.find((member) => isKadSender(member.name));
     if (kadSender) inbox.prefer(kadSender.id);
     return kadSender !== undefined || inbox.senderId !== undefined;
   };
@@ -246,7 +242,7 @@ async function endWithoutServer(session: Session): Promise<void> {
  * sender may serve several, so only kad senders count.)
  */
 function refuseIfTaken(others: Member[]): void {
-  const kadSender = others.find((member) => member.name.startsWith(KAD_SENDER_PREFIX));
+  const kadSender = others.find((member) => isKadSender(member.name));
   if (!kadSender || !others.some((member) => member.id !== kadSender.id)) return;
   throw new KadError("PEER_UNREACHABLE", "another receiver already took this transfer", {
     hint: "kad send serves one receiver; ask the sender to run kad send again for you.",

@@ -33,6 +33,7 @@ import type { IceServersReply } from "../protocol/ice-servers-message.js";
 import { type HandshakePeer, runInitiator } from "../protocol/initiate-handshake.js";
 import { ROOM_TTL_MS } from "../protocol/limits.js";
 import { newId } from "../protocol/mop-rpc.js";
+import { KAD_RECEIVER_PREFIX, KAD_SENDER_PREFIX } from "../protocol/sender-retry.js";
 import { encodeShareMessage } from "../protocol/share-messages.js";
 import type { SignalingClient } from "../protocol/signaling-client.js";
 import type { Member } from "../protocol/signaling-messages.js";
@@ -43,13 +44,7 @@ import type { RtcChannel } from "../webrtc/channel.js";
 import { loadNative, shutdownNative } from "../webrtc/native.js";
 import type { IceConfig, RtcPeer } from "../webrtc/peer.js";
 import { type CodeCheckConfig, checkReceiver } from "./code-check.js";
-import {
-  KAD_RECEIVER_PREFIX,
-  KAD_SENDER_PREFIX,
-  nodeFetch,
-  openSignaling,
-  serverLost,
-} from "./connections.js";
+import { nodeFetch, openSignaling, serverLost } from "./connections.js";
 import { startEmbeddedServer } from "./embedded-server.js";
 import type { EventSink, SessionSummary } from "./events.js";
 import { resolveIce } from "./ice.js";

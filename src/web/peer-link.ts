@@ -94,25 +94,42 @@ export async function initiateTo(
   }
 }
 
-/** Receiver side: runs the shared responder for an incoming initiate. */
+/**
+ * Receiver side: runs the shared responder for an incoming initiate.
+ * `signal` gives the connection up while it is being set up (the sender
+ * retried with a newer initiate).
+ */
 export async function answerInitiate(
   signaling: Signaling,
   initiate: IncomingInitiate,
   options: LinkOptions,
+  signal?: AbortSignal,
 ): Promise<PeerLink> {
   const { pc, own, remote } = newConnection(await options.iceServers());
+  const givenUp = rejectWhenAborted(signal);
   try {
-    await runResponder({
+    const responding = runResponder({
       rpc: signaling.rpc,
       peer: new BrowserPeer(pc),
       requestId: initiate.requestId,
       offer: initiate.offer,
     });
-    return await connected(pc, own, remote);
+    await Promise.race([responding, givenUp]);
+    return await Promise.race([connected(pc, own, remote), givenUp]);
   } catch (error) {
     pc.close();
     throw toPageError(error);
   }
+}
+
+function rejectWhenAborted(signal: AbortSignal | undefined): Promise<never> {
+  const givenUp = new Promise<never>((_, reject) => {
+    const stop = () => reject(new PageError("cancelled", "Replaced by a newer connection."));
+    if (signal?.aborted) stop();
+    else signal?.addEventListener("abort", stop, { once: true });
+  });
+  givenUp.catch(() => undefined);
+  return givenUp;
 }
 
 /**

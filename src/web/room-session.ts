@@ -2,9 +2,11 @@
  * A joined room: the member list, files going out (one initiate per file,
  * one at a time per person) and files coming in (each initiate answered).
  */
+import { isKadSender } from "../protocol/sender-retry.js";
 import type { Member } from "../protocol/signaling-messages.js";
 import { channelClosed } from "./channel-waits.js";
 import { h } from "./dom.js";
+import { IncomingSetup } from "./incoming-setup.js";
 import { toPageError } from "./kad-errors.js";
 import { MembersList } from "./members-list.js";
 import { cancelled, describeError, PageError } from "./page-error.js";
@@ -47,6 +49,8 @@ export class RoomSession {
   private readonly transfers: HTMLUListElement;
   private readonly sendQueues = new Map<string, Promise<void>>();
   private readonly active = new Set<ActiveTransfer>();
+  /** Connections from kad senders still being set up, by sender id. */
+  private readonly setups = new Map<string, IncomingSetup<IncomingInitiate, PeerLink>>();
   private readonly turnedAwayLine: HTMLElement;
   /** Only in a room with secret words: without them nothing can be checked anyway. */
   private readonly unverified: UnverifiedChoice | undefined;
@@ -114,6 +118,11 @@ export class RoomSession {
   }
 
   receive(initiate: IncomingInitiate): void {
+    const setup = this.setups.get(initiate.from);
+    if (setup) {
+      setup.supersede(initiate);
+      return;
+    }
     if (this.incoming >= MAX_CONCURRENT_INCOMING) {
       this.turnAway();
       return;
@@ -130,7 +139,7 @@ export class RoomSession {
     const rows = new Map<number, TransferRow>();
     const rowOf = (file: IncomingFile) => rows.get(file.index) ?? first;
     void this.track(initiate.from, group, async ({ onLink, signal }) => {
-      const link = onLink(await answerInitiate(this.signaling, initiate, this.options));
+      const link = onLink(await this.answer(initiate, isKadSender(name), signal));
       await receiveFiles(
         link,
         signal,
@@ -155,6 +164,27 @@ export class RoomSession {
     }).finally(() => {
       this.incoming -= 1;
     });
+  }
+
+  /**
+   * A kad sender may try again with a newer initiate while this one is set
+   * up (incoming-setup.ts); `cancelled` is the person's Cancel.
+   */
+  private async answer(
+    initiate: IncomingInitiate,
+    fromKadSender: boolean,
+    cancelled: AbortSignal,
+  ): Promise<PeerLink> {
+    const answerOne = (next: IncomingInitiate, signal: AbortSignal) =>
+      answerInitiate(this.signaling, next, this.options, signal);
+    if (!fromKadSender) return answerOne(initiate, cancelled);
+    const setup = new IncomingSetup<IncomingInitiate, PeerLink>();
+    this.setups.set(initiate.from, setup);
+    try {
+      return await setup.connect(initiate, answerOne, cancelled);
+    } finally {
+      this.setups.delete(initiate.from);
+    }
   }
 
   /** One line, counted, however many arrive: a flood must not grow the page. */

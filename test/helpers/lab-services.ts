@@ -21,6 +21,10 @@ export const TURN_PORT = 3478;
 export const TURN_REALM = "kad.lab";
 const TURN_SECRET = "lab-secret-not-for-production";
 const START_TIMEOUT_MS = 15_000;
+const MIN_RELAY_PORT = 49160;
+const MAX_RELAY_PORT = 49200;
+/** coturn's relayed ports, as iptables writes a range. */
+export const RELAY_PORTS = `${MIN_RELAY_PORT}:${MAX_RELAY_PORT}`;
 
 export interface LabServices {
   /** kad serve's base URL. */
@@ -43,8 +47,8 @@ function turnConfig(address: string, directory: string): string {
     "use-auth-secret",
     `static-auth-secret=${TURN_SECRET}`,
     `realm=${TURN_REALM}`,
-    "min-port=49160",
-    "max-port=49200",
+    `min-port=${MIN_RELAY_PORT}`,
+    `max-port=${MAX_RELAY_PORT}`,
     "no-tls",
     "no-dtls",
     "no-cli",

@@ -3,23 +3,28 @@
  * and from the public server, so the hosts have no direct path: a delivery
  * here went through coturn, and the reported path must say so. (coturn's own
  * per-allocation counters are only logged when an allocation ends, which a
- * closed libdatachannel peer does not always do promptly.) Without TURN both
- * sides give up fast.
+ * closed libdatachannel peer does not always do promptly.) With the relayed
+ * ports blocked at first, kad's first attempt fails and its relay-only retry
+ * must reach the page as the same transfer. Without TURN both sides give up
+ * fast.
  */
+import { execFile } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openPage, saveAll, waitForTransfers } from "../helpers/browser.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { sha256File, writeRandomFile } from "../helpers/files.js";
-import { startLabServices } from "../helpers/lab-services.js";
+import { type LabServices, RELAY_PORTS, startLabServices } from "../helpers/lab-services.js";
 import { createLab, type Lab } from "../helpers/net-lab.js";
 import { kad, startSend } from "../helpers/transfer-cli.js";
 
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 30_000 });
 
 const FILE_BYTES = 2 * 1024 * 1024;
+const run = promisify(execFile);
 
 describe("firewall routers: no direct path between the hosts", () => {
   let lab: Lab;
@@ -77,6 +82,31 @@ describe("firewall routers: no direct path between the hosts", () => {
     }
   });
 
+  it("kad's first attempt finds no path: its relay-only retry reaches the page, in the same row", async () => {
+    const services = await startLabServices(lab.pub, { turn: true });
+    const browser = await launchChromium(lab.hostB);
+    const unblock = await blockRelayedPaths(lab);
+    try {
+      const file = join(dir, "retried.bin");
+      await writeRandomFile(file, FILE_BYTES);
+      const { sender, code } = await startSend(services.url, [file], { netns: lab.hostA.name });
+      const page = await openPage(browser.context, `${services.url}/#/${code}`);
+      // kad's prepared peer and the page's first connection allocate; the
+      // third allocation is kad's second attempt, made once it gave up the first.
+      await waitForAllocations(services, 3);
+      await unblock();
+      await waitForTransfers(page, "receive", 1, 60_000);
+      expect((await sender.exited).code).toBe(0);
+      expect(await page.locator(".transfer[data-direction=receive]").count()).toBe(1);
+      expect(await saveAll(page)).toEqual(new Map([["retried.bin", await sha256File(file)]]));
+      expect(sender.events.find((e) => e.event === "path")).toMatchObject({ path: "relay" });
+    } finally {
+      await unblock();
+      await browser.close();
+      await services.close();
+    }
+  });
+
   it("without TURN: both sides exit 3 within 90 s, name the cause, and write nothing", async () => {
     const services = await startLabServices(lab.pub, { turn: false });
     try {
@@ -99,3 +129,25 @@ describe("firewall routers: no direct path between the hosts", () => {
     }
   });
 });
+
+/** Drops every packet to coturn's relayed ports: with no direct path either, nothing connects. */
+async function blockRelayedPaths(lab: Lab): Promise<() => Promise<void>> {
+  const rule = ["INPUT", "-p", "udp", "--dport", RELAY_PORTS, "-j", "DROP"];
+  await run(...lab.pub.wrap("iptables", ["-A", ...rule]));
+  let blocked = true;
+  return async () => {
+    if (!blocked) return;
+    blocked = false;
+    await run(...lab.pub.wrap("iptables", ["-D", ...rule]));
+  };
+}
+
+async function waitForAllocations(services: LabServices, count: number): Promise<void> {
+  const allocations = () => services.turnLog().match(/ALLOCATE processed, success/g)?.length ?? 0;
+  const deadline = Date.now() + 30_000;
+  while (allocations() < count) {
+    if (Date.now() > deadline)
+      throw new Error(`${count} TURN allocations did not come:\n${services.turnLog()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { MIXED_ATTEMPT_MS } from "../../../src/protocol/sender-retry.js";
 import {
   CONNECT_TIMEOUT_MS,
   connectAttempts,
   isFresh,
-  MIXED_ATTEMPT_MS,
   PREPARED_PEER_MAX_AGE_MS,
 } from "../../../src/session/peer-connect.js";
 import type { IceConfig } from "../../../src/webrtc/peer.js";
