@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { afterEach } from "vitest";
+import { afterEach, onTestFailed } from "vitest";
 
 export const KAD = resolve(import.meta.dirname, "../../bin/kad");
 export const REFERENCE_PEER = resolve(import.meta.dirname, "reference-peer.mjs");
@@ -98,6 +98,11 @@ export function spawnNode(script: string, args: string[], options: SpawnOptions 
     });
   });
   exited.catch(() => {});
+  reportOnFailure(
+    () => `${args.join(" ")}${netnsNote(options)}`,
+    () => stderr,
+    events,
+  );
   const waitFor = (predicate: (event: JsonEvent) => boolean) => {
     const seen = events.find(predicate);
     if (seen) return Promise.resolve(seen);
@@ -115,6 +120,31 @@ export function spawnNode(script: string, args: string[], options: SpawnOptions 
     });
   };
   return { child, events, waitFor, exited };
+}
+
+/** How much of a process's output a failed test prints. */
+const REPORT_STDERR_CHARS = 4_000;
+const REPORT_EVENTS = 30;
+
+/**
+ * A failed test prints what each process it started said: a transfer that
+ * failed on a loaded CI machine is then explained by its own words.
+ */
+function reportOnFailure(name: () => string, stderr: () => string, events: JsonEvent[]): void {
+  try {
+    onTestFailed(() => {
+      const lines = events.slice(-REPORT_EVENTS).map((event) => JSON.stringify(event));
+      console.error(
+        `--- ${name()}\nstderr (last ${REPORT_STDERR_CHARS} characters):\n${stderr().slice(-REPORT_STDERR_CHARS)}\nevents (last ${REPORT_EVENTS}):\n${lines.join("\n")}`,
+      );
+    });
+  } catch {
+    // Started outside a test (a hook): nothing to attach the report to.
+  }
+}
+
+function netnsNote(options: SpawnOptions): string {
+  return options.netns ? ` (in ${options.netns})` : "";
 }
 
 export function kad(args: string[], options: SpawnOptions = {}): Running {
