@@ -34,9 +34,14 @@ export interface OpenPeer {
   remote: RtcChannel;
 }
 
+/** Said (a status line) when the relay-only attempt starts: the wait so far has a reason. */
+export const RELAY_RETRY_STATUS = `no direct connection within ${MIXED_ATTEMPT_MS / 1000} s; trying through the TURN relay`;
+
 interface Attempt {
   ice: IceConfig;
   waitMs: number;
+  /** A status line for this attempt's start. */
+  status?: string;
   /** Answer set with the receiver's candidates; on a refusal the same attempt is made again without. */
   early?: boolean;
 }
@@ -47,7 +52,11 @@ export function connectAttempts(ice: IceConfig, early = false): Attempt[] {
       ? [{ ice, waitMs: CONNECT_TIMEOUT_MS }]
       : [
           { ice, waitMs: MIXED_ATTEMPT_MS },
-          { ice: { ...ice, policy: "relay" as const }, waitMs: CONNECT_TIMEOUT_MS },
+          {
+            ice: { ...ice, policy: "relay" as const },
+            waitMs: CONNECT_TIMEOUT_MS,
+            status: RELAY_RETRY_STATUS,
+          },
         ];
   const [first, ...rest] = attempts as [Attempt, ...Attempt[]];
   return early ? [{ ...first, early: true }, first, ...rest] : attempts;
@@ -102,6 +111,7 @@ export async function openPeer(
   if (prepared && !ready) prepared.peer.close();
   for (let index = 0; index < attempts.length; index++) {
     const attempt = attempts[index] as Attempt;
+    if (attempt.status) emit({ event: "status", message: attempt.status });
     const outcome = await tryAttempt(
       scope,
       attempt,

@@ -25,6 +25,8 @@ export type JsonEvent = Record<string, unknown> & { event: string };
 export interface Running {
   child: ChildProcess;
   events: JsonEvent[];
+  /** What the process wrote to stderr so far. */
+  stderr(): string;
   /** Resolves with the first event (past or future) that matches. */
   waitFor(predicate: (event: JsonEvent) => boolean): Promise<JsonEvent>;
   exited: Promise<{
@@ -119,7 +121,7 @@ export function spawnNode(script: string, args: string[], options: SpawnOptions 
       );
     });
   };
-  return { child, events, waitFor, exited };
+  return { child, events, stderr: () => stderr, waitFor, exited };
 }
 
 /** How much of a process's output a failed test prints. */

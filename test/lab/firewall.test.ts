@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { RELAY_RETRY_STATUS } from "../../src/session/peer-connect.js";
 import { openPage, saveAll, waitForTransfers } from "../helpers/browser.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { sha256File, writeRandomFile } from "../helpers/files.js";
@@ -89,17 +90,25 @@ describe("firewall routers: no direct path between the hosts", () => {
     try {
       const file = join(dir, "retried.bin");
       await writeRandomFile(file, FILE_BYTES);
-      const { sender, code } = await startSend(services.url, [file], { netns: lab.hostA.name });
+      // Plain output, to read the status line kad prints when it retries.
+      const code = "lab-retry-piano-oak";
+      const sender = kad(["send", "--server", services.url, "--code", code, file], {
+        netns: lab.hostA.name,
+        json: false,
+      });
+      await until(() => sender.stderr().includes(`code: ${code}`), "kad send's code");
       const page = await openPage(browser.context, `${services.url}/#/${code}`);
       // kad's prepared peer and the page's first connection allocate; the
       // third allocation is kad's second attempt, made once it gave up the first.
       await waitForAllocations(services, 3);
       await unblock();
       await waitForTransfers(page, "receive", 1, 60_000);
-      expect((await sender.exited).code).toBe(0);
+      const sent = await sender.exited;
+      expect(sent.code, sent.stderr).toBe(0);
       expect(await page.locator(".transfer[data-direction=receive]").count()).toBe(1);
       expect(await saveAll(page)).toEqual(new Map([["retried.bin", await sha256File(file)]]));
-      expect(sender.events.find((e) => e.event === "path")).toMatchObject({ path: "relay" });
+      expect(sent.stderr).toContain(`${RELAY_RETRY_STATUS}...`);
+      expect(sent.stderr).toContain("path: relayed through the TURN server 198.18.100.1");
     } finally {
       await unblock();
       await browser.close();
@@ -144,10 +153,13 @@ async function blockRelayedPaths(lab: Lab): Promise<() => Promise<void>> {
 
 async function waitForAllocations(services: LabServices, count: number): Promise<void> {
   const allocations = () => services.turnLog().match(/ALLOCATE processed, success/g)?.length ?? 0;
+  await until(() => allocations() >= count, `${count} TURN allocations`, services.turnLog);
+}
+
+async function until(done: () => boolean, what: string, context = () => ""): Promise<void> {
   const deadline = Date.now() + 30_000;
-  while (allocations() < count) {
-    if (Date.now() > deadline)
-      throw new Error(`${count} TURN allocations did not come:\n${services.turnLog()}`);
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not come within 30 s\n${context()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -5,6 +5,7 @@ import {
   connectAttempts,
   isFresh,
   PREPARED_PEER_MAX_AGE_MS,
+  RELAY_RETRY_STATUS,
 } from "../../../src/session/peer-connect.js";
 import type { IceConfig } from "../../../src/webrtc/peer.js";
 
@@ -22,15 +23,29 @@ describe("connectAttempts", () => {
   it("with a relay: every candidate first, then relayed candidates only", () => {
     expect(connectAttempts(withRelay)).toEqual([
       { ice: withRelay, waitMs: MIXED_ATTEMPT_MS },
-      { ice: { ...withRelay, policy: "relay" }, waitMs: CONNECT_TIMEOUT_MS },
+      {
+        ice: { ...withRelay, policy: "relay" },
+        waitMs: CONNECT_TIMEOUT_MS,
+        status: RELAY_RETRY_STATUS,
+      },
     ]);
+  });
+
+  it("the relay-only attempt says why the wait goes on", () => {
+    expect(RELAY_RETRY_STATUS).toBe(
+      "no direct connection within 5 s; trying through the TURN relay",
+    );
   });
 
   it("early (a kad receiver): the first attempt early, then the same one the usual way", () => {
     expect(connectAttempts(withRelay, true)).toEqual([
       { ice: withRelay, waitMs: MIXED_ATTEMPT_MS, early: true },
       { ice: withRelay, waitMs: MIXED_ATTEMPT_MS },
-      { ice: { ...withRelay, policy: "relay" }, waitMs: CONNECT_TIMEOUT_MS },
+      {
+        ice: { ...withRelay, policy: "relay" },
+        waitMs: CONNECT_TIMEOUT_MS,
+        status: RELAY_RETRY_STATUS,
+      },
     ]);
   });
 });
