@@ -67,7 +67,7 @@ export class Superseded extends Error {}
  * the answer; once it opens, the hello and (with a secret) the PAKE share go
  * out on it.
  */
-function answererWithHello(
+export function answererWithHello(
   peer: RtcPeer,
   hello: ReceiverExtension,
   code: { secret: string | undefined; room: string; share: CpaceShare | undefined },
@@ -95,13 +95,14 @@ function answererWithHello(
       // Created only now: before the answer, libdatachannel would start an offer of its own.
       own = peer.createShareChannel();
       const share = pake?.shareMessage;
-      own.opened.then(
-        () => {
+      own.opened
+        .then(() => {
           own?.sendText(encodeShareMessage(hello));
           if (share) own?.sendText(encodeShareMessage(share));
-        },
-        () => {},
-      );
+        })
+        // An original sender may be done and gone before the hello goes out
+        // (it needs none); a loss that matters is reported by the connection.
+        .catch(() => {});
       return answer;
     },
     acceptAnswer: () => {},
