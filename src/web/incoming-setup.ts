@@ -31,7 +31,7 @@ export class IncomingSetup<I, L> {
     this.wake?.();
   }
 
-  /** `cancelled` (the person's Cancel) ends the set-up and any wait for a newer initiate. */
+  /** `cancelled` (the person's Cancel) aborts the set-up, and a set-up it ended waits for no newer initiate. */
   async connect(first: I, answerOne: AnswerOne<I, L>, cancelled?: AbortSignal): Promise<L> {
     let initiate = first;
     for (;;) {
