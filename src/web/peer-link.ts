@@ -11,7 +11,7 @@ import { SHARE_CHANNEL_LABEL } from "../protocol/share-messages.js";
 import type { Candidate, SessionDescription } from "../protocol/signaling-messages.js";
 import { connectFailure } from "./connect-failure.js";
 import { toPageError } from "./kad-errors.js";
-import { PageError } from "./page-error.js";
+import { cancelled, PageError } from "./page-error.js";
 import type { IncomingInitiate, Signaling } from "./signaling.js";
 
 /** Host candidates come at once; without STUN/TURN nothing takes longer. */
@@ -124,7 +124,7 @@ export async function answerInitiate(
 
 function rejectWhenAborted(signal: AbortSignal | undefined): Promise<never> {
   const givenUp = new Promise<never>((_, reject) => {
-    const stop = () => reject(new PageError("cancelled", "Replaced by a newer connection."));
+    const stop = () => reject(cancelled());
     if (signal?.aborted) stop();
     else signal?.addEventListener("abort", stop, { once: true });
   });
